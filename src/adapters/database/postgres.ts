@@ -1,0 +1,35 @@
+import { drizzle } from "drizzle-orm/postgres-js";
+import { migrate } from "drizzle-orm/postgres-js/migrator";
+import postgres from "postgres";
+import type { Database } from "../../db/database.ts";
+import * as schema from "../../db/schema.ts";
+import { MIGRATIONS_FOLDER } from "./migrations.ts";
+
+export interface NodeDatabase {
+  db: Database;
+  kind: "postgres" | "pglite";
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface PostgresPoolOptions {
+  maxConnections?: number;
+  connectTimeoutSeconds?: number;
+}
+
+/** One postgres.js pool for the whole Node process. */
+export function createPostgresDatabase(url: string, options: PostgresPoolOptions = {}): NodeDatabase {
+  const client = postgres(url, {
+    max: options.maxConnections ?? 10,
+    connect_timeout: options.connectTimeoutSeconds ?? 5,
+    idle_timeout: 30,
+    onnotice: () => {},
+  });
+  const db = drizzle({ client, schema, casing: "snake_case" });
+  return {
+    db,
+    kind: "postgres",
+    migrate: () => migrate(db, { migrationsFolder: MIGRATIONS_FOLDER }),
+    close: () => client.end({ timeout: 5 }),
+  };
+}

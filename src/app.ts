@@ -1,0 +1,43 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { createMiddleware } from "hono/factory";
+import { secureHeaders } from "hono/secure-headers";
+import type { AppEnv } from "./app-env.ts";
+import type { DepsProvider } from "./deps.ts";
+import { mountApiDocs } from "./features/docs/routes.ts";
+import { systemRoutes } from "./features/system/routes.ts";
+import { validationHook } from "./lib/openapi.ts";
+import { limitBodySize } from "./middleware/body-limit.ts";
+import { corsFromOrigins } from "./middleware/cors.ts";
+import { handleErrors } from "./middleware/error-handler.ts";
+import { handleNotFound } from "./middleware/not-found.ts";
+import { requestId } from "./middleware/request-id.ts";
+import { requestLog } from "./middleware/request-log.ts";
+
+/** Builds the whole HTTP API from its dependencies; each runtime's door supplies them. */
+export function createApp(provider: DepsProvider) {
+  const { config, logger } = provider;
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+  app.use(requestId());
+  app.use(
+    createMiddleware<AppEnv>(async function provideDeps(c, next) {
+      c.set("deps", provider.forRequest(c));
+      c.set("auth", undefined);
+      await next();
+    }),
+  );
+  app.use(requestLog(logger));
+  app.use(corsFromOrigins(config.CORS_ORIGINS));
+  app.use(secureHeaders());
+  app.use(limitBodySize(config.MAX_BODY_BYTES));
+
+  const routes = app.route("/", systemRoutes);
+  mountApiDocs(app);
+
+  app.onError(handleErrors(logger, config.MAX_BODY_BYTES));
+  app.notFound(handleNotFound(app));
+  return routes;
+}
+
+/** The app's type, for a typed client: `hc<AppType>(baseUrl)` from `hono/client`. */
+export type AppType = ReturnType<typeof createApp>;

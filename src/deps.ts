@@ -1,0 +1,40 @@
+import type { Redis } from "@upstash/redis";
+import type { Context } from "hono";
+import type { Config } from "./config/schema.ts";
+import type { Database } from "./db/database.ts";
+import type { Logger } from "./lib/logger.ts";
+
+export interface Clock {
+  now(): Date;
+}
+
+/** argon2id behind one port: native on Node, WASM on Workers; both read and write PHC strings. */
+export interface PasswordHasher {
+  hash(password: string): Promise<string>;
+  verify(phcHash: string, password: string): Promise<boolean>;
+}
+
+/** Everything a handler may use, read from `c.var.deps`. */
+export interface Deps {
+  config: Config;
+  db: Database;
+  redis: Redis;
+  clock: Clock;
+  passwords: PasswordHasher;
+  logger: Logger;
+  /** Runs work after the response without losing it (Workers' waitUntil, tracked promises on Node). */
+  waitUntil(work: Promise<unknown>): void;
+}
+
+/**
+ * What a runtime's door hands to `createApp`. Static parts are built once; `forRequest` returns
+ * the request's dependencies (the same object on Node; on Workers a fresh database client per
+ * request, because I/O objects cannot outlive their request, and the request's waitUntil).
+ */
+export interface DepsProvider {
+  config: Config;
+  logger: Logger;
+  forRequest(c: Context): Deps;
+}
+
+export const systemClock: Clock = { now: () => new Date() };

@@ -1,0 +1,39 @@
+export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
+export type LogFields = Record<string, unknown>;
+
+export interface Logger {
+  debug(message: string, fields?: LogFields): void;
+  info(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
+  child(fields: LogFields): Logger;
+}
+
+const SEVERITY: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 };
+const SENSITIVE_KEY = /pass(word)?|secret|token|authorization|cookie|hash/i;
+
+export type LogSink = (line: string) => void;
+
+/** One JSON object per line on stdout, which both Node and Workers Logs collect. */
+export function createLogger(level: LogLevel, sink: LogSink = console.log, bound: LogFields = {}): Logger {
+  const threshold = SEVERITY[level];
+  const write = (lineLevel: Exclude<LogLevel, "silent">, message: string, fields?: LogFields) => {
+    if (SEVERITY[lineLevel] < threshold) return;
+    const record = { time: new Date().toISOString(), level: lineLevel, msg: message, ...bound, ...fields };
+    sink(JSON.stringify(record, redactSensitive));
+  };
+  return {
+    debug: (message, fields) => write("debug", message, fields),
+    info: (message, fields) => write("info", message, fields),
+    warn: (message, fields) => write("warn", message, fields),
+    error: (message, fields) => write("error", message, fields),
+    child: (fields) => createLogger(level, sink, { ...bound, ...fields }),
+  };
+}
+
+// A last line of defence: callers should not pass secrets, but a key that looks like one is masked.
+function redactSensitive(key: string, value: unknown): unknown {
+  if (key && SENSITIVE_KEY.test(key) && value !== null && typeof value !== "object") return "[redacted]";
+  if (value instanceof Error) return { name: value.name, message: value.message, stack: value.stack };
+  return value;
+}

@@ -1,0 +1,83 @@
+import { z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { UnsupportedMediaTypeError, ValidationError } from "./errors.ts";
+
+const JSON_MEDIA_TYPE = /^application\/([a-z0-9.-]+\+)?json\s*(;|$)/i;
+
+export const ProblemSchema = z
+  .object({
+    type: z.string().openapi({ example: "urn:tixgenius:problem:validation_failed" }),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    instance: z.string(),
+    code: z.string(),
+    requestId: z.string(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .openapi("Problem");
+
+const PROBLEM_DESCRIPTIONS: Record<number, string> = {
+  400: "Invalid request (validation errors listed in `errors`)",
+  401: "Not authenticated",
+  403: "Authenticated but not allowed",
+  404: "Not found",
+  405: "Method not allowed",
+  409: "Conflict with the current state",
+  412: "Precondition failed (stale If-Match)",
+  413: "Request body too large",
+  415: "Request body is not JSON",
+  422: "Unprocessable request",
+  429: "Rate limited",
+  500: "Internal error",
+  503: "A dependency is unavailable",
+};
+
+/** Declares problem+json responses for the given statuses, for a route's `responses`. */
+export function problemResponses<const S extends keyof typeof PROBLEM_DESCRIPTIONS>(...statuses: S[]) {
+  const responses = {} as Record<
+    S,
+    { description: string; content: { "application/problem+json": { schema: typeof ProblemSchema } } }
+  >;
+  for (const status of statuses) {
+    responses[status] = {
+      description: PROBLEM_DESCRIPTIONS[status] ?? "Error",
+      content: { "application/problem+json": { schema: ProblemSchema } },
+    };
+  }
+  return responses;
+}
+
+/** A required JSON request body. Required, so that a non-JSON body reaches the hook and gets 415. */
+export function jsonBody<T extends z.ZodType>(schema: T, description?: string) {
+  return {
+    required: true as const,
+    ...(description ? { description } : {}),
+    content: { "application/json": { schema } },
+  };
+}
+
+export function jsonContent<T extends z.ZodType>(schema: T, description: string) {
+  return { description, content: { "application/json": { schema } } };
+}
+
+type HookResult = { success: true; target: string } | { success: false; target: string; error: z.ZodError };
+
+/**
+ * Shared validation hook: every validation failure becomes one 400 problem with field paths like
+ * `body.email` or `query.limit`, and a JSON target reached with another content type is a 415
+ * instead of silently validating `{}`.
+ */
+export function validationHook(result: HookResult, c: Context): undefined {
+  if (result.target === "json" && !JSON_MEDIA_TYPE.test(c.req.header("Content-Type") ?? "")) {
+    throw new UnsupportedMediaTypeError();
+  }
+  if (result.success) return undefined;
+  const prefix = result.target === "json" ? "body" : result.target;
+  throw new ValidationError(
+    result.error.issues.map((issue) => ({
+      path: [prefix, ...issue.path.map(String)].join("."),
+      message: issue.message,
+    })),
+  );
+}

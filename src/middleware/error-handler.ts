@@ -1,0 +1,35 @@
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { AppEnv } from "../app-env.ts";
+import { AppError, BadRequestError, PayloadTooLargeError } from "../lib/errors.ts";
+import type { Logger } from "../lib/logger.ts";
+import { internalError, problemResponse } from "../lib/problem.ts";
+
+/** The one place where errors become responses. Unknown errors are logged, never echoed. */
+export function handleErrors(logger: Logger, maxBodyBytes: number) {
+  return function handleError(error: Error, c: Context<AppEnv>): Response {
+    if (error instanceof AppError) return problemResponse(c, error);
+    if (error instanceof HTTPException) return problemResponse(c, fromHttpException(error, maxBodyBytes));
+    logger.error("unhandled error", {
+      requestId: c.get("requestId"),
+      method: c.req.method,
+      route: c.req.routePath,
+      error,
+    });
+    return problemResponse(c, internalError());
+  };
+}
+
+// Hono's own middleware (JSON parsing, body limit) throws HTTPException; give them our shape.
+function fromHttpException(error: HTTPException, maxBodyBytes: number): AppError {
+  if (error.status === 413) return new PayloadTooLargeError(maxBodyBytes);
+  if (error.status === 400 && /json/i.test(error.message)) {
+    return new BadRequestError("The request body is not valid JSON.", "malformed_json");
+  }
+  return new AppError({
+    status: error.status,
+    code: `http_${error.status}`,
+    title: error.status >= 500 ? "Internal error" : "Request failed",
+    detail: error.status >= 500 ? "internal error" : error.message || "The request failed.",
+  });
+}

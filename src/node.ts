@@ -1,0 +1,49 @@
+import type { Server } from "node:http";
+import { serve } from "@hono/node-server";
+import { createApp } from "./app.ts";
+import { ConfigError, parseConfig } from "./config/parse.ts";
+import { createLogger } from "./lib/logger.ts";
+import { createNodeDependencies } from "./node/dependencies.ts";
+import { loadEnvironment } from "./node/env-file.ts";
+import { createShutdown } from "./node/graceful-shutdown.ts";
+
+async function main(): Promise<void> {
+  const config = readConfigOrExit();
+  const logger = createLogger(config.LOG_LEVEL);
+  const dependencies = await createNodeDependencies(config, logger);
+  const app = createApp(dependencies.provider);
+
+  const server = serve({ fetch: app.fetch, port: config.PORT }, (info) => {
+    logger.info("listening", { url: `http://localhost:${info.port}`, environment: config.NODE_ENV });
+  }) as Server;
+
+  const shutdown = createShutdown({
+    server,
+    timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    logger,
+    releaseResources: () => dependencies.close(config.SHUTDOWN_TIMEOUT_MS),
+  });
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      shutdown(signal).then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error("shutdown failed", { error });
+          process.exit(1);
+        },
+      );
+    });
+  }
+}
+
+function readConfigOrExit() {
+  try {
+    return parseConfig(loadEnvironment(process.cwd(), process.env));
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    process.exit(1);
+  }
+}
+
+await main();

@@ -1,0 +1,50 @@
+import { createPgliteDatabase } from "../adapters/database/pglite.ts";
+import { createPostgresDatabase, type NodeDatabase } from "../adapters/database/postgres.ts";
+import { createNativePasswordHasher } from "../adapters/passwords/native.ts";
+import { createRedisClient } from "../adapters/redis.ts";
+import type { Config } from "../config/schema.ts";
+import { type Deps, type DepsProvider, systemClock } from "../deps.ts";
+import { type BackgroundTasks, createBackgroundTasks } from "../lib/background-tasks.ts";
+import type { Logger } from "../lib/logger.ts";
+import { resolveRedisEndpoint } from "./redis-endpoint.ts";
+
+export interface NodeDependencies {
+  provider: DepsProvider;
+  database: NodeDatabase;
+  background: BackgroundTasks;
+  /** Drains background work, then closes the database and the Redis endpoint. */
+  close(drainTimeoutMs: number): Promise<void>;
+}
+
+/** Builds the Node runtime's dependencies once; every request shares them. */
+export async function createNodeDependencies(config: Config, logger: Logger): Promise<NodeDependencies> {
+  const database = config.DATABASE_URL
+    ? createPostgresDatabase(config.DATABASE_URL)
+    : await createPgliteDatabase(config.DATA_DIR);
+  logger.info("database ready", {
+    kind: database.kind,
+    dataDir: database.kind === "pglite" ? config.DATA_DIR : undefined,
+  });
+  const redisEndpoint = await resolveRedisEndpoint(config, logger);
+  const background = createBackgroundTasks(logger);
+  const deps: Deps = {
+    config,
+    db: database.db,
+    redis: createRedisClient({ url: redisEndpoint.url, token: redisEndpoint.token }),
+    clock: systemClock,
+    passwords: createNativePasswordHasher(),
+    logger,
+    waitUntil: (work) => background.waitUntil(work),
+  };
+  return {
+    provider: { config, logger, forRequest: () => deps },
+    database,
+    background,
+    async close(drainTimeoutMs) {
+      const unfinished = await background.drain(drainTimeoutMs);
+      if (unfinished > 0) logger.warn("background tasks unfinished at shutdown", { unfinished });
+      await database.close();
+      await redisEndpoint.close();
+    },
+  };
+}

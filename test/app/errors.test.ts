@@ -1,0 +1,106 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mountProbeRoutes } from "../support/probe-routes.ts";
+import { createTestContext, type TestContext } from "../support/test-context.ts";
+
+let ctx: TestContext;
+beforeAll(async () => {
+  ctx = await createTestContext({ env: { MAX_BODY_BYTES: "2048" } });
+  mountProbeRoutes(ctx.app);
+});
+afterAll(() => ctx.close());
+
+async function problemOf(response: Response) {
+  expect(response.headers.get("Content-Type")).toBe("application/problem+json");
+  return (await response.json()) as Record<string, unknown>;
+}
+
+const postEcho = (body: BodyInit, contentType?: string) =>
+  ctx.app.request("/__probe/echo", {
+    method: "POST",
+    body,
+    headers: contentType ? { "Content-Type": contentType } : {},
+  });
+
+describe("problem+json errors", () => {
+  it("answers an unknown route with 404 and every RFC 9457 member", async () => {
+    const response = await ctx.app.request("/no/such/route", { headers: { "X-Request-Id": "req-404" } });
+    expect(response.status).toBe(404);
+    expect(await problemOf(response)).toEqual({
+      type: "urn:tixgenius:problem:route_not_found",
+      title: "Not found",
+      status: 404,
+      detail: expect.stringContaining("/no/such/route"),
+      instance: "/no/such/route",
+      code: "route_not_found",
+      requestId: "req-404",
+    });
+  });
+
+  it("answers a known path with the wrong method with 405 and Allow", async () => {
+    const response = await ctx.app.request("/health", { method: "DELETE" });
+    expect(response.status).toBe(405);
+    expect(response.headers.get("Allow")).toBe("GET, HEAD, OPTIONS");
+    expect((await problemOf(response)).code).toBe("method_not_allowed");
+  });
+
+  it("validates JSON bodies and names each bad field by path", async () => {
+    const response = await postEcho(JSON.stringify({ name: "", count: -1, extra: true }), "application/json");
+    expect(response.status).toBe(400);
+    const problem = await problemOf(response);
+    expect(problem.code).toBe("validation_failed");
+    const paths = (problem.errors as { path: string }[]).map((error) => error.path).sort();
+    expect(paths).toEqual(["body.count", "body.name"]);
+  });
+
+  it("validates query parameters with a query path", async () => {
+    const response = await ctx.app.request("/__probe/echo?flag=maybe", {
+      method: "POST",
+      body: JSON.stringify({ name: "a", count: 1 }),
+      headers: { "Content-Type": "application/json" },
+    });
+    expect(response.status).toBe(400);
+    const problem = await problemOf(response);
+    expect((problem.errors as { path: string }[]).map((error) => error.path)).toEqual(["query.flag"]);
+  });
+
+  it("accepts a valid JSON body", async () => {
+    const response = await postEcho(JSON.stringify({ name: "ok", count: 2 }), "application/json; charset=utf-8");
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ name: "ok", count: 2 });
+  });
+
+  it("answers malformed JSON with 400 malformed_json", async () => {
+    const response = await postEcho('{"name": "x",', "application/json");
+    expect(response.status).toBe(400);
+    expect((await problemOf(response)).code).toBe("malformed_json");
+  });
+
+  it.each([
+    ["text/plain", "name=x"],
+    ["application/x-www-form-urlencoded", "name=x&count=1"],
+    [undefined, JSON.stringify({ name: "x", count: 1 })],
+  ])("answers a %s body on a JSON route with 415 instead of validating {}", async (contentType, body) => {
+    const response = await postEcho(body, contentType);
+    expect(response.status).toBe(415);
+    expect((await problemOf(response)).code).toBe("unsupported_media_type");
+  });
+
+  it("answers an oversized body with 413 before reading it", async () => {
+    const huge = JSON.stringify({ name: "x".repeat(5000), count: 1 });
+    const response = await postEcho(huge, "application/json");
+    expect(response.status).toBe(413);
+    expect((await problemOf(response)).code).toBe("payload_too_large");
+  });
+
+  it("answers a crash with a bare 500 that leaks nothing, and logs it once with the request id", async () => {
+    const response = await ctx.app.request("/__probe/crash", { headers: { "X-Request-Id": "crash-1" } });
+    expect(response.status).toBe(500);
+    const text = await response.clone().text();
+    expect(text).not.toContain("hunter2");
+    expect(text).not.toContain("at ");
+    const problem = await problemOf(response);
+    expect(problem).toMatchObject({ status: 500, detail: "internal error", requestId: "crash-1" });
+    const errorLines = ctx.logs.filter((line) => line.msg === "unhandled error" && line.requestId === "crash-1");
+    expect(errorLines).toHaveLength(1);
+  });
+});

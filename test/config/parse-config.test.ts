@@ -1,0 +1,79 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, parseConfig } from "../../src/config/parse.ts";
+import { DEVELOPMENT_JWT_SECRET } from "../../src/config/schema.ts";
+
+const strongSecret = "s".repeat(48);
+
+function problemsOf(source: Record<string, string>): string[] {
+  try {
+    parseConfig(source);
+  } catch (error) {
+    if (error instanceof ConfigError) return [...error.problems];
+    throw error;
+  }
+  throw new Error("expected the configuration to be rejected");
+}
+
+describe("parseConfig", () => {
+  it("applies documented defaults", () => {
+    const config = parseConfig({ JWT_SECRET: strongSecret });
+    expect(config).toMatchObject({
+      NODE_ENV: "development",
+      PORT: 8787,
+      DATA_DIR: ".data",
+      LOG_LEVEL: "info",
+      CORS_ORIGINS: [],
+      MAX_BODY_BYTES: 1_048_576,
+    });
+    expect(config.DATABASE_URL).toBeUndefined();
+  });
+
+  it("treats empty strings as unset", () => {
+    expect(parseConfig({ JWT_SECRET: strongSecret, PORT: "", DATABASE_URL: "" }).PORT).toBe(8787);
+  });
+
+  it("splits and validates CORS origins", () => {
+    const config = parseConfig({ JWT_SECRET: strongSecret, CORS_ORIGINS: " https://a.example ,http://b.test:5173" });
+    expect(config.CORS_ORIGINS).toEqual(["https://a.example", "http://b.test:5173"]);
+    expect(problemsOf({ JWT_SECRET: strongSecret, CORS_ORIGINS: "not a url" })[0]).toMatch(/^CORS_ORIGINS/);
+  });
+
+  it("names every bad key in one error", () => {
+    const problems = problemsOf({
+      PORT: "99999",
+      DATABASE_URL: "mysql://x",
+      LOG_LEVEL: "loud",
+      JWT_SECRET: "short",
+    });
+    const keys = problems.map((problem) => problem.split(":")[0]).sort();
+    expect(keys).toEqual(["DATABASE_URL", "JWT_SECRET", "LOG_LEVEL", "PORT"]);
+  });
+
+  it("requires a JWT secret of at least 256 bits", () => {
+    expect(problemsOf({})).toEqual([expect.stringMatching(/^JWT_SECRET/)]);
+    expect(problemsOf({ JWT_SECRET: "x".repeat(31) })).toEqual([expect.stringMatching(/^JWT_SECRET.*32 bytes/)]);
+  });
+
+  it.each(["staging", "production"])("fails closed in %s without real services or with the dev secret", (env) => {
+    const problems = problemsOf({ NODE_ENV: env, JWT_SECRET: DEVELOPMENT_JWT_SECRET, EMBEDDED_GATEWAY: "true" });
+    const keys = problems.map((problem) => problem.split(":")[0]).sort();
+    expect(keys).toEqual([
+      "DATABASE_URL",
+      "EMBEDDED_GATEWAY",
+      "JWT_SECRET",
+      "UPSTASH_REDIS_REST_TOKEN",
+      "UPSTASH_REDIS_REST_URL",
+    ]);
+  });
+
+  it("accepts a complete production configuration", () => {
+    const config = parseConfig({
+      NODE_ENV: "production",
+      JWT_SECRET: strongSecret,
+      DATABASE_URL: "postgres://user:pw@db.example:5432/tix",
+      UPSTASH_REDIS_REST_URL: "https://eu1-x.upstash.io",
+      UPSTASH_REDIS_REST_TOKEN: "token",
+    });
+    expect(config.NODE_ENV).toBe("production");
+  });
+});

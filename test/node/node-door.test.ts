@@ -1,0 +1,87 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+
+const ROOT = new URL("../..", import.meta.url).pathname;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+function startNodeDoor(env: Record<string, string>): Started {
+  let output = "";
+  const child = spawn(process.execPath, ["--import", "tsx", "src/node.ts"], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout?.on("data", (chunk) => {
+    output += chunk;
+  });
+  child.stderr?.on("data", (chunk) => {
+    output += chunk;
+  });
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+async function waitForListening(started: Started, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!started.output().includes('"msg":"listening"')) {
+    if (Date.now() > deadline) throw new Error(`server did not start:\n${started.output()}`);
+    if (started.child.exitCode !== null) throw new Error(`server exited:\n${started.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+let cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const step of cleanup.reverse()) await step();
+  cleanup = [];
+});
+
+describe("the Node door (src/node.ts)", () => {
+  it("serves the whole API on the embedded defaults and exits 0 on SIGTERM", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "tixgenius-door-"));
+    cleanup.push(() => rm(dataDir, { recursive: true, force: true }));
+    const port = await freePort();
+    const started = startNodeDoor({ NODE_ENV: "development", PORT: String(port), DATA_DIR: dataDir });
+    cleanup.push(async () => {
+      if (started.child.exitCode === null) started.child.kill("SIGKILL");
+    });
+    await waitForListening(started);
+
+    const ready = await fetch(`http://127.0.0.1:${port}/ready`);
+    expect(ready.status).toBe(200);
+    expect(((await ready.json()) as { status: string }).status).toBe("ok");
+    expect((await fetch(`http://127.0.0.1:${port}/openapi.json`)).status).toBe(200);
+
+    started.child.kill("SIGTERM");
+    expect(await started.exited).toBe(0);
+    expect(started.output()).toContain('"msg":"shutdown complete"');
+  });
+
+  it("refuses to start with a message naming every bad key", async () => {
+    const started = startNodeDoor({ NODE_ENV: "production", PORT: "not-a-port", JWT_SECRET: "short" });
+    expect(await started.exited).toBe(1);
+    const output = started.output();
+    for (const key of ["PORT", "JWT_SECRET", "DATABASE_URL", "UPSTASH_REDIS_REST_URL", "UPSTASH_REDIS_REST_TOKEN"]) {
+      expect(output).toContain(`${key}:`);
+    }
+    expect(output).not.toContain("short");
+  });
+});

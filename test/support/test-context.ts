@@ -1,0 +1,104 @@
+import { randomBytes } from "node:crypto";
+import postgres from "postgres";
+import { inject } from "vitest";
+import { createPgliteDatabase } from "../../src/adapters/database/pglite.ts";
+import { createPostgresDatabase, type NodeDatabase } from "../../src/adapters/database/postgres.ts";
+import { createNativePasswordHasher } from "../../src/adapters/passwords/native.ts";
+import { createRedisClient } from "../../src/adapters/redis.ts";
+import { createApp } from "../../src/app.ts";
+import { parseConfig } from "../../src/config/parse.ts";
+import type { Config } from "../../src/config/schema.ts";
+import { DEVELOPMENT_JWT_SECRET } from "../../src/config/schema.ts";
+import { type Clock, type Deps, systemClock } from "../../src/deps.ts";
+import { createBackgroundTasks } from "../../src/lib/background-tasks.ts";
+import { createLogger } from "../../src/lib/logger.ts";
+import { databaseUrlFor } from "./services.ts";
+
+export interface TestContext {
+  app: ReturnType<typeof createApp>;
+  deps: Deps;
+  config: Config;
+  database: NodeDatabase;
+  /** Every log line the app wrote, parsed. */
+  logs: Record<string, unknown>[];
+  close(): Promise<void>;
+}
+
+export interface TestContextOptions {
+  env?: Record<string, string>;
+  clock?: Clock;
+  redisUrl?: string;
+}
+
+/**
+ * The real app over real dependencies: a fresh database of its own (cloned from the migrated
+ * template on PostgreSQL, in-memory PGlite otherwise) and Redis through the run's gateway.
+ */
+export async function createTestContext(options: TestContextOptions = {}): Promise<TestContext> {
+  const config = parseConfig({
+    NODE_ENV: "test",
+    JWT_SECRET: DEVELOPMENT_JWT_SECRET,
+    LOG_LEVEL: "debug",
+    UPSTASH_REDIS_REST_URL: inject("gatewayUrl"),
+    UPSTASH_REDIS_REST_TOKEN: inject("gatewayToken"),
+    ...options.env,
+  });
+  const logs: Record<string, unknown>[] = [];
+  const logger = createLogger(config.LOG_LEVEL, (line) => logs.push(JSON.parse(line)));
+  const fresh = await createFreshDatabase();
+  const background = createBackgroundTasks(logger);
+  const deps: Deps = {
+    config,
+    db: fresh.database.db,
+    redis: createRedisClient({
+      url: options.redisUrl ?? config.UPSTASH_REDIS_REST_URL ?? "",
+      token: config.UPSTASH_REDIS_REST_TOKEN ?? "",
+      timeoutMs: 1000,
+    }),
+    clock: options.clock ?? systemClock,
+    passwords: createNativePasswordHasher(),
+    logger,
+    waitUntil: (work) => background.waitUntil(work),
+  };
+  const app = createApp({ config, logger, forRequest: () => deps });
+  return {
+    app,
+    deps,
+    config,
+    database: fresh.database,
+    logs,
+    async close() {
+      await background.drain(5000);
+      await fresh.drop();
+    },
+  };
+}
+
+export async function createFreshDatabase(): Promise<{ database: NodeDatabase; drop(): Promise<void> }> {
+  const postgresUrl = inject("postgresUrl");
+  const template = inject("templateDatabase");
+  if (!postgresUrl || !template) {
+    const database = await createPgliteDatabase("memory://");
+    return { database, drop: () => database.close() };
+  }
+  const name = `tixgenius_test_${randomBytes(6).toString("hex")}`;
+  const admin = postgres(postgresUrl, { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(`create database "${name}" template "${template}"`);
+  } finally {
+    await admin.end({ timeout: 1 });
+  }
+  const database = createPostgresDatabase(databaseUrlFor(postgresUrl, name), { maxConnections: 5 });
+  return {
+    database,
+    async drop() {
+      await database.close();
+      const cleanup = postgres(postgresUrl, { max: 1, onnotice: () => {} });
+      try {
+        await cleanup.unsafe(`drop database if exists "${name}" with (force)`);
+      } finally {
+        await cleanup.end({ timeout: 1 });
+      }
+    },
+  };
+}
