@@ -1,0 +1,146 @@
+import { randomUUID } from "node:crypto";
+import { describeDifferential } from "./differential.ts";
+
+const evalScript = (body: string, keys: string[] = [], args: (string | number)[] = []) => [
+  "EVAL",
+  body,
+  keys.length,
+  ...keys,
+  ...args,
+];
+
+// A script text no other test has loaded, so SCRIPT EXISTS starts at 0 on the shared Redis too.
+const fresh = (body: string) => `-- ${randomUUID()}\n${body}`;
+
+describeDifferential("memory backend matches Redis: Lua replies and redis.call", [
+  {
+    name: "Lua values become Redis replies",
+    commands: [
+      evalScript("return 3.99"),
+      evalScript("return -3.99"),
+      evalScript("return {1, 2, nil, 4}"),
+      evalScript("return {true, false, 'x'}"),
+      evalScript("return true"),
+      evalScript("return false"),
+      evalScript("return nil"),
+      evalScript("return {{1, {2}}, 'a', {}}"),
+      evalScript("return {err = 'x y'}"),
+      evalScript("return {ok = 'FINE'}"),
+      evalScript("return {ok = 'X', err = 'Y'}"),
+      evalScript("return redis.error_reply('My Error')"),
+      evalScript("return redis.status_reply('FINE')"),
+      evalScript("return redis.error_reply('oops')"),
+      evalScript("return redis.error_reply('-CODE x')"),
+      evalScript("return {err = '-CODE y'}"),
+      evalScript(
+        "return {redis.error_reply('WRONGTYPE x'), redis.error_reply('lower x'), redis.error_reply('')}",
+      ),
+      evalScript("return {{err = 'raw'}}"),
+      evalScript("return {1, redis.error_reply('nested'), redis.status_reply('S')}"),
+      evalScript("return 2^53"),
+      evalScript("return string.char(104, 105)"),
+    ],
+  },
+  {
+    name: "Redis replies become Lua values",
+    commands: [
+      ["HSET", "$h", "f", "v", "g", "w"],
+      ["ZADD", "$z", "1.5", "m"],
+      evalScript("return redis.call('ping')"),
+      evalScript("return type(redis.call('ping'))"),
+      evalScript("return redis.pcall('ping')['ok']"),
+      evalScript("return tostring(redis.call('get', KEYS[1]))", ["$missing"]),
+      evalScript("return redis.call('get', KEYS[1]) == false", ["$missing"]),
+      evalScript("return redis.call('hgetall', KEYS[1])", ["$h"]),
+      evalScript("return redis.call('zrange', KEYS[1], 0, -1, 'withscores')", ["$z"]),
+      evalScript("return redis.call('set', KEYS[1], 'v')", ["$s"]),
+      evalScript("return #redis.call('time')"),
+      evalScript("local r = redis.call('incrby', KEYS[1], '3000000000'); return r + 1", ["$big"]),
+      evalScript("return redis.call('incrbyfloat', KEYS[1], '0.1')", ["$f"]),
+      evalScript("return {KEYS[1], KEYS[2], ARGV[1], ARGV[2], #KEYS, #ARGV}", ["$a", "$b"], ["x", 7]),
+      evalScript("return {unpack(ARGV)}", [], ["p", "q"]),
+      evalScript("return redis.sha1hex('abc')"),
+    ],
+  },
+  {
+    name: "numbers passed to redis.call print like Lua 5.1's %.17g",
+    commands: [
+      evalScript("redis.call('set', KEYS[1], 0.1); return redis.call('get', KEYS[1])", ["$n"]),
+      evalScript("redis.call('set', KEYS[1], 3); return redis.call('get', KEYS[1])", ["$n"]),
+      evalScript("redis.call('set', KEYS[1], 1e15 + 0.5); return redis.call('get', KEYS[1])", ["$n"]),
+      evalScript("redis.call('set', KEYS[1], -2.5); return redis.call('get', KEYS[1])", ["$n"]),
+      evalScript("redis.call('set', KEYS[1], 1/3); return redis.call('get', KEYS[1])", ["$n"]),
+      evalScript("redis.call('set', KEYS[1], 1e20); return redis.call('get', KEYS[1])", ["$n"]),
+      evalScript("redis.call('set', KEYS[1], 1700000000123); return redis.call('get', KEYS[1])", ["$n"]),
+      evalScript("return redis.call('set', KEYS[1], {})", ["$n"]),
+    ],
+  },
+  {
+    name: "errors raised, caught and reported with their line",
+    commands: [
+      ["SET", "$s", "text"],
+      evalScript("return redis.call('get', KEYS[1], 'x')", ["$s"]),
+      evalScript("return redis.pcall('incr', KEYS[1])", ["$s"]),
+      evalScript("local r = redis.pcall('incr', KEYS[1]); return r['err']", ["$s"]),
+      evalScript("local a = 1\nlocal b = 2\nreturn redis.call('incr', KEYS[1])", ["$s"]),
+      evalScript("return redis.call('nosuchcommand')"),
+      evalScript("return redis.call()"),
+      evalScript("return redis.call('eval', 'return 1', 0)"),
+      evalScript("error('boom')"),
+      evalScript("\n\nerror({err = 'CUSTOM boom'})"),
+      evalScript("return foo()"),
+      evalScript("return x"),
+      evalScript("x = 1"),
+      evalScript("return ("),
+      evalScript(
+        "local ok, e = pcall(function() return redis.call('incr', KEYS[1]) end); return {type(e), e}",
+        ["$s"],
+      ),
+      evalScript("local ok, e = pcall(function() error({err = 'E'}) end); return e"),
+      evalScript("local ok, e = pcall(function() error('x') end); return {ok and 1 or 0, e}"),
+      evalScript("error('ERR custom')"),
+      evalScript("local t = redis.pcall('nosuchcommand'); return t.err"),
+    ],
+  },
+  {
+    name: "EVAL arguments, shebang flags and read-only scripts",
+    commands: [
+      ["EVAL", "return 1", "-1"],
+      ["EVAL", "return 1", "2", "a"],
+      ["EVAL", "return 1", "x"],
+      evalScript("#!lua\nreturn 1"),
+      evalScript("#!lua flags=no-writes\nreturn redis.call('get', KEYS[1])", ["$k"]),
+      evalScript("#!lua flags=no-writes\nreturn redis.call('set', KEYS[1], 'x')", ["$k"]),
+      evalScript("#!lua flags=bogus\nreturn 1"),
+      evalScript("#!python\nreturn 1"),
+      evalScript("#!lua foo=bar\nreturn 1"),
+      ["EVAL_RO", "return redis.call('set', KEYS[1], 'x')", 1, "$k"],
+      ["EVAL_RO", "return redis.call('get', KEYS[1])", 1, "$k"],
+    ],
+  },
+  {
+    name: "EVALSHA, SCRIPT LOAD and SCRIPT EXISTS",
+    commands: [
+      ["EVALSHA", "ffffffffffffffffffffffffffffffffffffffff", "0"],
+      ["EVALSHA", "short", "0"],
+      ["SCRIPT", "LOAD", fresh("return 'loaded'")],
+      ["EVAL", fresh("return 'evaluated'"), "0"],
+      ["SCRIPT", "LOAD", "return ("],
+    ],
+  },
+  {
+    name: "cjson",
+    commands: [
+      evalScript("return cjson.encode({1, 2, 3})"),
+      evalScript("return cjson.encode({a = 'x/y\"z'})"),
+      evalScript("return cjson.encode({})"),
+      evalScript("return cjson.encode(3.5)"),
+      evalScript("return cjson.encode({true, false})"),
+      evalScript(
+        "local d = cjson.decode(ARGV[1]); return {d.a[1], tostring(d.a[2]), d.c, d.a[3].b == cjson.null, d.s}",
+        [],
+        ['{"a":[1,2.5,{"b":null}],"c":true,"s":"é"}'],
+      ),
+    ],
+  },
+]);
