@@ -1,23 +1,29 @@
+import { z } from "zod";
 import { createPgliteDatabase } from "../src/adapters/database/pglite.ts";
 import { createPostgresDatabase } from "../src/adapters/database/postgres.ts";
-import { ConfigError, parseConfig } from "../src/config/parse.ts";
+import { ConfigSchema } from "../src/config/schema.ts";
 import { loadEnvironment } from "../src/node/env-file.ts";
 
-/** Applies drizzle/ migrations to DATABASE_URL, or to the embedded database under DATA_DIR. */
-try {
-  const config = parseConfig(loadEnvironment(process.cwd(), process.env));
-  if (config.DATABASE_URL) {
-    const database = createPostgresDatabase(config.DATABASE_URL, { maxConnections: 1 });
-    await database.migrate();
-    await database.close();
-    console.log("migrations applied to DATABASE_URL");
-  } else {
-    // Opening the embedded database applies the migrations.
-    const database = await createPgliteDatabase(config.DATA_DIR);
-    await database.close();
-    console.log(`migrations applied to the embedded database in ${config.DATA_DIR}`);
-  }
-} catch (error) {
-  console.error(error instanceof ConfigError ? error.message : error);
+// Only the database settings: a deploy job migrating with DATABASE_URL needs no app secrets.
+const MigrationConfig = z.object({
+  DATABASE_URL: ConfigSchema.shape.DATABASE_URL,
+  DATA_DIR: ConfigSchema.shape.DATA_DIR,
+});
+
+const parsed = MigrationConfig.safeParse(loadEnvironment(process.cwd(), process.env));
+if (!parsed.success) {
+  console.error(parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("\n"));
   process.exit(1);
+}
+const { DATABASE_URL, DATA_DIR } = parsed.data;
+if (DATABASE_URL) {
+  const database = createPostgresDatabase(DATABASE_URL, { maxConnections: 1 });
+  await database.migrate();
+  await database.close();
+  console.log("migrations applied to DATABASE_URL");
+} else {
+  // Opening the embedded database applies the migrations.
+  const database = await createPgliteDatabase(DATA_DIR);
+  await database.close();
+  console.log(`migrations applied to the embedded database in ${DATA_DIR}`);
 }

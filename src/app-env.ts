@@ -12,5 +12,6 @@ export type AppEnv = {
     deps: Deps;
     requestId: string;
     auth: Auth | undefined;
+    clientIp: string;
   };
 };

@@ -35,6 +35,8 @@ export interface DepsProvider {
   config: Config;
   logger: Logger;
   forRequest(c: Context): Deps;
+  /** The caller's IP as this runtime knows it (socket or trusted proxy on Node, CF-Connecting-IP on Workers). */
+  clientIp(c: Context): string;
 }
 
 export const systemClock: Clock = { now: () => new Date() };

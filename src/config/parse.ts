@@ -1,4 +1,4 @@
-import { type Config, ConfigSchema } from "./schema.ts";
+import { type Config, ConfigSchema, crossKeyProblems } from "./schema.ts";
 
 export class ConfigError extends Error {
   readonly problems: readonly string[];
@@ -21,10 +21,13 @@ export function parseConfig(source: Readonly<Record<string, unknown>>): Config {
     if (value !== undefined && value !== "") relevant[key] = value;
   }
   const result = ConfigSchema.safeParse(relevant);
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => {
-    const key = issue.path.join(".") || "(config)";
-    return `${key}: ${issue.message}`;
-  });
+  const problems = result.success
+    ? []
+    : result.error.issues.map((issue) => `${issue.path.join(".") || "(config)"}: ${issue.message}`);
+  const reported = new Set(problems.map((problem) => problem.split(":")[0]));
+  for (const { key, message } of crossKeyProblems(relevant)) {
+    if (!reported.has(key)) problems.push(`${key}: ${message}`);
+  }
+  if (result.success && problems.length === 0) return result.data;
   throw new ConfigError(problems);
 }

@@ -18,53 +18,93 @@ const commaList = z
 
 const booleanFlag = z.enum(["true", "false"]).transform((flag) => flag === "true");
 
-export const ConfigSchema = z
-  .object({
-    NODE_ENV: z.enum(RUNTIME_ENVIRONMENTS).default("development"),
-    PORT: z.coerce.number().int().min(1).max(65535).default(8787),
-    DATABASE_URL: z
-      .url({ protocol: /^postgres(ql)?$/, error: "must be a postgres:// or postgresql:// URL" })
-      .optional(),
-    DATA_DIR: z.string().min(1).default(".data"),
-    UPSTASH_REDIS_REST_URL: z.url({ protocol: /^https?$/ }).optional(),
-    UPSTASH_REDIS_REST_TOKEN: z.string().min(1).optional(),
-    REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
-    JWT_SECRET: z
-      .string({ error: "is required" })
-      .refine((secret) => new TextEncoder().encode(secret).length >= 32, {
-        error: "must be at least 32 bytes (256 bits)",
-      }),
-    CORS_ORIGINS: commaList.pipe(z.array(z.union([z.literal("*"), z.url({ protocol: /^https?$/ })]))),
-    LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
-    MAX_BODY_BYTES: z.coerce
-      .number()
-      .int()
-      .min(1024)
-      .max(10 * 1024 * 1024)
-      .default(1024 * 1024),
-    READY_TIMEOUT_MS: z.coerce.number().int().min(50).max(30_000).default(1500),
-    SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
-    EMBEDDED_GATEWAY: booleanFlag.optional(),
+/** A rate-limit policy written as `<requests>/<window seconds>`, e.g. `5/900`. */
+const rateLimitPolicy = z
+  .string()
+  .regex(/^\d+\/\d+$/, { error: "must look like <requests>/<window seconds>, e.g. 5/900" })
+  .transform((raw) => {
+    const [requests, windowSeconds] = raw.split("/").map(Number) as [number, number];
+    return { requests, windowSeconds };
   })
-  .superRefine((config, ctx) => {
-    const deployed = config.NODE_ENV === "staging" || config.NODE_ENV === "production";
-    if (!deployed) return;
-    // Deployed environments fail closed: no embedded database, no dev gateway, no dev secret.
-    for (const key of ["DATABASE_URL", "UPSTASH_REDIS_REST_URL", "UPSTASH_REDIS_REST_TOKEN"] as const) {
-      if (!config[key]) {
-        ctx.addIssue({
-          code: "custom",
-          path: [key],
-          message: `is required when NODE_ENV=${config.NODE_ENV}`,
-        });
-      }
-    }
-    if (config.JWT_SECRET === DEVELOPMENT_JWT_SECRET) {
-      ctx.addIssue({ code: "custom", path: ["JWT_SECRET"], message: "is the development secret" });
-    }
-    if (config.EMBEDDED_GATEWAY) {
-      ctx.addIssue({ code: "custom", path: ["EMBEDDED_GATEWAY"], message: "is for development only" });
-    }
-  });
+  .refine((policy) => policy.requests >= 1 && policy.windowSeconds >= 1, { error: "must be at least 1/1" });
+
+export const ConfigSchema = z.object({
+  NODE_ENV: z.enum(RUNTIME_ENVIRONMENTS).default("development"),
+  PORT: z.coerce.number().int().min(1).max(65535).default(8787),
+  DATABASE_URL: z
+    .url({ protocol: /^postgres(ql)?$/, error: "must be a postgres:// or postgresql:// URL" })
+    .optional(),
+  DATA_DIR: z.string().min(1).default(".data"),
+  UPSTASH_REDIS_REST_URL: z.url({ protocol: /^https?$/ }).optional(),
+  UPSTASH_REDIS_REST_TOKEN: z.string().min(1).optional(),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  JWT_SECRET: z
+    .string({ error: "is required" })
+    .refine((secret) => new TextEncoder().encode(secret).length >= 32, {
+      error: "must be at least 32 bytes (256 bits)",
+    }),
+  CORS_ORIGINS: commaList.pipe(z.array(z.union([z.literal("*"), z.url({ protocol: /^https?$/ })]))),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
+  MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(10 * 1024 * 1024)
+    .default(1024 * 1024),
+  READY_TIMEOUT_MS: z.coerce.number().int().min(50).max(30_000).default(1500),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
+  EMBEDDED_GATEWAY: booleanFlag.optional(),
+
+  SIGNUP_ENABLED: booleanFlag.default(true),
+  TRUST_PROXY: booleanFlag.default(false),
+  JWT_ISSUER: z.string().min(1).default("tixgenius"),
+  JWT_AUDIENCE: z.string().min(1).default("tixgenius-api"),
+  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(3600).default(900),
+  REFRESH_IDLE_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(300)
+    .default(7 * 24 * 3600),
+  REFRESH_ABSOLUTE_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(300)
+    .default(30 * 24 * 3600),
+
+  RATE_LIMIT_LOGIN: rateLimitPolicy.prefault("5/900"),
+  RATE_LIMIT_REGISTER: rateLimitPolicy.prefault("10/3600"),
+  RATE_LIMIT_REFRESH: rateLimitPolicy.prefault("30/60"),
+  RATE_LIMIT_READ: rateLimitPolicy.prefault("600/60"),
+  RATE_LIMIT_WRITE: rateLimitPolicy.prefault("120/60"),
+  RATE_LIMIT_ANONYMOUS: rateLimitPolicy.prefault("60/60"),
+  RATE_LIMIT_TIMEOUT_MS: z.coerce.number().int().min(10).max(5000).default(300),
+});
 
 export type Config = z.output<typeof ConfigSchema>;
+
+/**
+ * Rules across keys, checked on the raw input so that they are reported together with every
+ * per-key problem (zod skips refinements once a field fails). Deployed environments fail closed:
+ * no embedded database, no dev gateway, no dev secret.
+ */
+export function crossKeyProblems(raw: Readonly<Record<string, unknown>>): { key: string; message: string }[] {
+  const problems: { key: string; message: string }[] = [];
+  const idle = Number(raw.REFRESH_IDLE_TTL_SECONDS ?? 7 * 24 * 3600);
+  const absolute = Number(raw.REFRESH_ABSOLUTE_TTL_SECONDS ?? 30 * 24 * 3600);
+  if (absolute < idle) {
+    problems.push({
+      key: "REFRESH_ABSOLUTE_TTL_SECONDS",
+      message: "must not be shorter than REFRESH_IDLE_TTL_SECONDS",
+    });
+  }
+  const environment = raw.NODE_ENV;
+  if (environment !== "staging" && environment !== "production") return problems;
+  for (const key of ["DATABASE_URL", "UPSTASH_REDIS_REST_URL", "UPSTASH_REDIS_REST_TOKEN"]) {
+    if (!raw[key]) problems.push({ key, message: `is required when NODE_ENV=${environment}` });
+  }
+  if (raw.JWT_SECRET === DEVELOPMENT_JWT_SECRET)
+    problems.push({ key: "JWT_SECRET", message: "is the development secret" });
+  if (raw.EMBEDDED_GATEWAY === "true")
+    problems.push({ key: "EMBEDDED_GATEWAY", message: "is for development only" });
+  return problems;
+}

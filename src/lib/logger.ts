@@ -34,6 +34,24 @@ export function createLogger(level: LogLevel, sink: LogSink = console.log, bound
 // A last line of defence: callers should not pass secrets, but a key that looks like one is masked.
 function redactSensitive(key: string, value: unknown): unknown {
   if (key && SENSITIVE_KEY.test(key) && value !== null && typeof value !== "object") return "[redacted]";
-  if (value instanceof Error) return { name: value.name, message: value.message, stack: value.stack };
+  if (value instanceof Error) return describeError(value);
   return value;
+}
+
+/**
+ * Drizzle's query errors read "Failed query: <sql>\nparams: <values>", and the values can be
+ * password hashes or personal data: only the SQL text, the frames and the driver's cause remain.
+ */
+function describeError(error: Error, depth = 0): Record<string, unknown> {
+  const withoutParams = (text: string) => text.replace(/\nparams:[\s\S]*$/, "");
+  const frames = error.stack?.split("\n").filter((line) => line.trimStart().startsWith("at "));
+  const code = (error as { code?: unknown }).code;
+  const cause = error.cause instanceof Error && depth < 3 ? describeError(error.cause, depth + 1) : undefined;
+  return {
+    name: error.name,
+    message: withoutParams(error.message),
+    ...(typeof code === "string" ? { code } : {}),
+    ...(frames?.length ? { stack: frames.join("\n") } : {}),
+    ...(cause ? { cause } : {}),
+  };
 }

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "../app-env.ts";
-import { AppError, BadRequestError, PayloadTooLargeError } from "../lib/errors.ts";
+import { AppError, BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from "../lib/errors.ts";
 import type { Logger } from "../lib/logger.ts";
 import { internalError, problemResponse } from "../lib/problem.ts";
 
@@ -23,6 +23,7 @@ export function handleErrors(logger: Logger, maxBodyBytes: number) {
 // Hono's own middleware (JSON parsing, body limit) throws HTTPException; give them our shape.
 function fromHttpException(error: HTTPException, maxBodyBytes: number): AppError {
   if (error.status === 413) return new PayloadTooLargeError(maxBodyBytes);
+  if (error.status === 415) return new UnsupportedMediaTypeError();
   if (error.status === 400 && /json/i.test(error.message)) {
     return new BadRequestError("The request body is not valid JSON.", "malformed_json");
   }

@@ -6,6 +6,7 @@ import type { Config } from "../config/schema.ts";
 import { type Deps, type DepsProvider, systemClock } from "../deps.ts";
 import { type BackgroundTasks, createBackgroundTasks } from "../lib/background-tasks.ts";
 import type { Logger } from "../lib/logger.ts";
+import { nodeClientIp } from "./client-ip.ts";
 import { resolveRedisEndpoint } from "./redis-endpoint.ts";
 
 export interface NodeDependencies {
@@ -37,7 +38,7 @@ export async function createNodeDependencies(config: Config, logger: Logger): Pr
     waitUntil: (work) => background.waitUntil(work),
   };
   return {
-    provider: { config, logger, forRequest: () => deps },
+    provider: { config, logger, forRequest: () => deps, clientIp: nodeClientIp(config.TRUST_PROXY) },
     database,
     background,
     async close(drainTimeoutMs) {

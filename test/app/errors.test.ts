@@ -14,7 +14,7 @@ async function problemOf(response: Response) {
   return (await response.json()) as Record<string, unknown>;
 }
 
-const postEcho = (body: BodyInit, contentType?: string) =>
+const postEcho = (body: RequestInit["body"], contentType?: string) =>
   ctx.app.request("/__probe/echo", {
     method: "POST",
     body,
@@ -64,7 +64,10 @@ describe("problem+json errors", () => {
   });
 
   it("accepts a valid JSON body", async () => {
-    const response = await postEcho(JSON.stringify({ name: "ok", count: 2 }), "application/json; charset=utf-8");
+    const response = await postEcho(
+      JSON.stringify({ name: "ok", count: 2 }),
+      "application/json; charset=utf-8",
+    );
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ name: "ok", count: 2 });
   });
@@ -100,7 +103,9 @@ describe("problem+json errors", () => {
     expect(text).not.toContain("at ");
     const problem = await problemOf(response);
     expect(problem).toMatchObject({ status: 500, detail: "internal error", requestId: "crash-1" });
-    const errorLines = ctx.logs.filter((line) => line.msg === "unhandled error" && line.requestId === "crash-1");
+    const errorLines = ctx.logs.filter(
+      (line) => line.msg === "unhandled error" && line.requestId === "crash-1",
+    );
     expect(errorLines).toHaveLength(1);
   });
 });

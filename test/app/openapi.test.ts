@@ -26,7 +26,9 @@ describe("OpenAPI document", () => {
   });
 
   it("lists exactly the routes the app serves (besides the docs themselves)", async () => {
-    const document = (await (await ctx.app.request("/openapi.json")).json()) as { paths: Record<string, object> };
+    const document = (await (await ctx.app.request("/openapi.json")).json()) as {
+      paths: Record<string, object>;
+    };
     const documented = Object.entries(document.paths).flatMap(([path, methods]) =>
       Object.keys(methods).map((method) => `${method.toUpperCase()} ${path.replaceAll(/\{(\w+)\}/g, ":$1")}`),
     );
@@ -47,7 +49,7 @@ describe("OpenAPI document", () => {
 describe("typed client", () => {
   it("calls the API through hono/client with typed responses", async () => {
     const client = hc<AppType>("http://tixgenius.test", {
-      fetch: (input: RequestInfo | URL, init?: RequestInit) => ctx.app.request(input, init),
+      fetch: (input: Parameters<typeof fetch>[0], init?: RequestInit) => ctx.app.request(input, init),
     });
     const health = await client.health.$get();
     expect(health.status).toBe(200);
@@ -55,6 +57,7 @@ describe("typed client", () => {
     expect(body.status).toBe("ok");
 
     const ready = await client.ready.$get();
+    if (ready.status !== 200) throw new Error(`unexpected ${ready.status}`);
     const readiness = await ready.json();
     expect(readiness.checks.postgres.status).toBe("up");
   });

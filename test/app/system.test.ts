@@ -49,9 +49,9 @@ describe("GET /ready", () => {
       expect(body.status).toBe("unavailable");
       expect(body.checks.postgres?.status).toBe("up");
       expect(body.checks.redis?.status).toBe("down");
-      expect(ctx.logs.some((line) => line.msg === "readiness check failed" && line.dependency === "redis")).toBe(
-        true,
-      );
+      expect(
+        ctx.logs.some((line) => line.msg === "readiness check failed" && line.dependency === "redis"),
+      ).toBe(true);
     } finally {
       await ctx.close();
     }

@@ -33,7 +33,10 @@ describe("parseConfig", () => {
   });
 
   it("splits and validates CORS origins", () => {
-    const config = parseConfig({ JWT_SECRET: strongSecret, CORS_ORIGINS: " https://a.example ,http://b.test:5173" });
+    const config = parseConfig({
+      JWT_SECRET: strongSecret,
+      CORS_ORIGINS: " https://a.example ,http://b.test:5173",
+    });
     expect(config.CORS_ORIGINS).toEqual(["https://a.example", "http://b.test:5173"]);
     expect(problemsOf({ JWT_SECRET: strongSecret, CORS_ORIGINS: "not a url" })[0]).toMatch(/^CORS_ORIGINS/);
   });
@@ -51,20 +54,29 @@ describe("parseConfig", () => {
 
   it("requires a JWT secret of at least 256 bits", () => {
     expect(problemsOf({})).toEqual([expect.stringMatching(/^JWT_SECRET/)]);
-    expect(problemsOf({ JWT_SECRET: "x".repeat(31) })).toEqual([expect.stringMatching(/^JWT_SECRET.*32 bytes/)]);
-  });
-
-  it.each(["staging", "production"])("fails closed in %s without real services or with the dev secret", (env) => {
-    const problems = problemsOf({ NODE_ENV: env, JWT_SECRET: DEVELOPMENT_JWT_SECRET, EMBEDDED_GATEWAY: "true" });
-    const keys = problems.map((problem) => problem.split(":")[0]).sort();
-    expect(keys).toEqual([
-      "DATABASE_URL",
-      "EMBEDDED_GATEWAY",
-      "JWT_SECRET",
-      "UPSTASH_REDIS_REST_TOKEN",
-      "UPSTASH_REDIS_REST_URL",
+    expect(problemsOf({ JWT_SECRET: "x".repeat(31) })).toEqual([
+      expect.stringMatching(/^JWT_SECRET.*32 bytes/),
     ]);
   });
+
+  it.each(["staging", "production"])(
+    "fails closed in %s without real services or with the dev secret",
+    (env) => {
+      const problems = problemsOf({
+        NODE_ENV: env,
+        JWT_SECRET: DEVELOPMENT_JWT_SECRET,
+        EMBEDDED_GATEWAY: "true",
+      });
+      const keys = problems.map((problem) => problem.split(":")[0]).sort();
+      expect(keys).toEqual([
+        "DATABASE_URL",
+        "EMBEDDED_GATEWAY",
+        "JWT_SECRET",
+        "UPSTASH_REDIS_REST_TOKEN",
+        "UPSTASH_REDIS_REST_URL",
+      ]);
+    },
+  );
 
   it("accepts a complete production configuration", () => {
     const config = parseConfig({

@@ -79,7 +79,13 @@ describe("the Node door (src/node.ts)", () => {
     const started = startNodeDoor({ NODE_ENV: "production", PORT: "not-a-port", JWT_SECRET: "short" });
     expect(await started.exited).toBe(1);
     const output = started.output();
-    for (const key of ["PORT", "JWT_SECRET", "DATABASE_URL", "UPSTASH_REDIS_REST_URL", "UPSTASH_REDIS_REST_TOKEN"]) {
+    for (const key of [
+      "PORT",
+      "JWT_SECRET",
+      "DATABASE_URL",
+      "UPSTASH_REDIS_REST_URL",
+      "UPSTASH_REDIS_REST_TOKEN",
+    ]) {
       expect(output).toContain(`${key}:`);
     }
     expect(output).not.toContain("short");

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { TestContext } from "./test-context.ts";
 import { jsonBody, jsonContent, problemResponses } from "../../src/lib/openapi.ts";
+import type { TestContext } from "./test-context.ts";
 
 const Echo = z.object({ name: z.string().min(1), count: z.number().int().min(0) });
 

@@ -12,6 +12,7 @@ import { DEVELOPMENT_JWT_SECRET } from "../../src/config/schema.ts";
 import { type Clock, type Deps, systemClock } from "../../src/deps.ts";
 import { createBackgroundTasks } from "../../src/lib/background-tasks.ts";
 import { createLogger } from "../../src/lib/logger.ts";
+import { nodeClientIp } from "../../src/node/client-ip.ts";
 import { databaseUrlFor } from "./services.ts";
 
 export interface TestContext {
@@ -60,7 +61,12 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
     logger,
     waitUntil: (work) => background.waitUntil(work),
   };
-  const app = createApp({ config, logger, forRequest: () => deps });
+  const app = createApp({
+    config,
+    logger,
+    forRequest: () => deps,
+    clientIp: nodeClientIp(config.TRUST_PROXY),
+  });
   return {
     app,
     deps,
