@@ -1,0 +1,43 @@
+import type { Hyperdrive } from "@cloudflare/workers-types";
+import { ConfigError, parseConfig } from "../config/parse.ts";
+import type { Config } from "../config/schema.ts";
+
+/** What the Workers runtime hands the door: vars and secrets (strings) and bindings. */
+export interface WorkerEnv {
+  readonly HYPERDRIVE?: Hyperdrive;
+  readonly [name: string]: unknown;
+}
+
+// The Node door can fall back on PGlite and an embedded gateway; a Worker has neither.
+const REQUIRED_ON_WORKERS = ["DATABASE_URL", "UPSTASH_REDIS_REST_URL", "UPSTASH_REDIS_REST_TOKEN"] as const;
+
+export type WorkerConfig = Config & { [Key in (typeof REQUIRED_ON_WORKERS)[number]]: string };
+
+/**
+ * Parses the env with the shared schema, DATABASE_URL coming from the Hyperdrive binding when one
+ * is bound, and adds what only Workers require. Throws one ConfigError naming every bad key.
+ */
+export function parseWorkerConfig(env: WorkerEnv): WorkerConfig {
+  const source: Readonly<Record<string, unknown>> = {
+    ...env,
+    DATABASE_URL: env.HYPERDRIVE?.connectionString ?? env.DATABASE_URL,
+  };
+  let schemaProblems: readonly string[] = [];
+  try {
+    const config = parseConfig(source);
+    if (isWorkerConfig(config)) return config;
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    schemaProblems = error.problems;
+  }
+  const namedKeys = new Set(schemaProblems.map((problem) => problem.split(":")[0]));
+  const workerProblems = REQUIRED_ON_WORKERS.filter((key) => !source[key] && !namedKeys.has(key)).map(
+    (key) => `${key}: is required on Workers${key === "DATABASE_URL" ? " (or a HYPERDRIVE binding)" : ""}`,
+  );
+  if (source.EMBEDDED_GATEWAY === "true") workerProblems.push("EMBEDDED_GATEWAY: cannot run inside a Worker");
+  throw new ConfigError([...schemaProblems, ...workerProblems]);
+}
+
+function isWorkerConfig(config: Config): config is WorkerConfig {
+  return REQUIRED_ON_WORKERS.every((key) => Boolean(config[key])) && !config.EMBEDDED_GATEWAY;
+}

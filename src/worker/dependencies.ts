@@ -1,0 +1,38 @@
+import argon2Wasm from "@phi-ag/argon2/argon2.wasm";
+import { createRequestDatabase } from "../adapters/database/request-scoped.ts";
+import { createWasmPasswordHasher } from "../adapters/passwords/wasm.ts";
+import { createRedisClient } from "../adapters/redis.ts";
+import { type DepsProvider, systemClock } from "../deps.ts";
+import type { Logger } from "../lib/logger.ts";
+import type { WorkerConfig, WorkerEnv } from "./config.ts";
+
+/**
+ * Everything stateless is built once per isolate (Redis over HTTP holds no socket). The database
+ * client and waitUntil belong to one request: workerd cancels I/O objects that outlive it.
+ */
+export function createWorkerDepsProvider(config: WorkerConfig, env: WorkerEnv, logger: Logger): DepsProvider {
+  const redis = createRedisClient({
+    url: config.UPSTASH_REDIS_REST_URL,
+    token: config.UPSTASH_REDIS_REST_TOKEN,
+  });
+  const passwords = createWasmPasswordHasher(argon2Wasm);
+  return {
+    config,
+    logger,
+    forRequest: (c) => ({
+      config,
+      logger,
+      redis,
+      passwords,
+      clock: systemClock,
+      // Hyperdrive's docs read the binding on every request; the parsed copy is the fallback.
+      db: createRequestDatabase(env.HYPERDRIVE?.connectionString ?? config.DATABASE_URL),
+      waitUntil: (work) =>
+        c.executionCtx.waitUntil(
+          work.catch((error: unknown) => logger.error("background task failed", { error })),
+        ),
+    }),
+    // Cloudflare's edge sets this header itself, replacing whatever the caller sent.
+    clientIp: (c) => c.req.header("CF-Connecting-IP") ?? "unknown",
+  };
+}

@@ -1,0 +1,55 @@
+import { randomBytes } from "node:crypto";
+import { startGateway } from "../../../src/gateway/server.ts";
+import { requestedServices } from "../../support/services.ts";
+import { createWorkersDatabase } from "./database.ts";
+
+export interface WorkersServices {
+  /** Vars and secrets for the Worker under test. */
+  bindings: Record<string, string>;
+  databaseKind: "postgres" | "pglite-socket";
+  /** The same database as a Hyperdrive origin (Miniflare proxies it as Hyperdrive would). */
+  hyperdriveOrigin: string;
+  close(): Promise<void>;
+}
+
+/**
+ * What the Worker talks to over the network: PostgreSQL (DATABASE_URL) or PGlite behind
+ * pglite-socket, and the Upstash REST gateway in front of REDIS_URL or its memory backend.
+ */
+export async function startWorkersServices(): Promise<WorkersServices> {
+  const { databaseUrl, redisUrl } = requestedServices();
+  const database = await createWorkersDatabase(databaseUrl);
+  const gatewayToken = randomBytes(24).toString("hex");
+  const gateway = await startGateway({
+    token: gatewayToken,
+    backend: redisUrl ? { redisUrl } : "memory",
+    port: 0,
+  }).catch(async (error: unknown) => {
+    await database.close();
+    throw error;
+  });
+  return {
+    bindings: {
+      NODE_ENV: "test",
+      LOG_LEVEL: "warn",
+      DATABASE_URL: database.url,
+      UPSTASH_REDIS_REST_URL: gateway.url,
+      UPSTASH_REDIS_REST_TOKEN: gatewayToken,
+      JWT_SECRET: randomBytes(32).toString("hex"),
+      CORS_ORIGINS: "http://localhost:5173",
+    },
+    databaseKind: database.kind,
+    hyperdriveOrigin: withPassword(database.url),
+    async close() {
+      await gateway.close();
+      await database.close();
+    },
+  };
+}
+
+// Miniflare refuses a Hyperdrive origin without a password; trust auth and PGlite never ask for it.
+function withPassword(databaseUrl: string): string {
+  const url = new URL(databaseUrl);
+  if (!url.password) url.password = "unused";
+  return url.toString();
+}

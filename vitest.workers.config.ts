@@ -1,0 +1,33 @@
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+import { nativeArgon2Service } from "./test/workers/support/native-argon2.ts";
+
+/**
+ * The Workers suite: the real app inside workerd (the Miniflare bundled with the plugin), with the
+ * wrangler.toml compatibility settings, against the services test/workers/support/global-setup.ts
+ * starts. Runnable alone (`npx vitest run --config vitest.workers.config.ts`) or as a project of
+ * the root vitest.config.ts.
+ */
+export default defineConfig({
+  plugins: [
+    // A function, so that it runs after global setup: `inject` reads what setup provided.
+    cloudflareTest(({ inject }) => ({
+      main: "./src/worker.ts",
+      wrangler: { configPath: "./wrangler.toml" },
+      miniflare: {
+        bindings: inject("workersBindings"),
+        // Not named HYPERDRIVE: the Worker would prefer it everywhere. Tests that want the
+        // Hyperdrive path pass it under that name themselves.
+        hyperdrives: { TEST_HYPERDRIVE: inject("workersHyperdriveOrigin") },
+        serviceBindings: { NATIVE_ARGON2: nativeArgon2Service },
+      },
+    })),
+  ],
+  test: {
+    name: "workers",
+    include: ["test/workers/**/*.test.ts"],
+    globalSetup: ["test/workers/support/global-setup.ts"],
+    testTimeout: 20_000,
+    hookTimeout: 60_000,
+  },
+});
