@@ -3,8 +3,11 @@ import { createMiddleware } from "hono/factory";
 import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "./app-env.ts";
 import type { DepsProvider } from "./deps.ts";
+import { authRoutes } from "./features/auth/routes.ts";
 import { mountApiDocs } from "./features/docs/routes.ts";
+import { meRoutes } from "./features/me/routes.ts";
 import { systemRoutes } from "./features/system/routes.ts";
+import { usersRoutes } from "./features/users/routes.ts";
 import { validationHook } from "./lib/openapi.ts";
 import { limitBodySize } from "./middleware/body-limit.ts";
 import { corsFromOrigins } from "./middleware/cors.ts";
@@ -23,6 +26,7 @@ export function createApp(provider: DepsProvider) {
     createMiddleware<AppEnv>(async function provideDeps(c, next) {
       c.set("deps", provider.forRequest(c));
       c.set("auth", undefined);
+      c.set("clientIp", provider.clientIp(c));
       await next();
     }),
   );
@@ -31,7 +35,11 @@ export function createApp(provider: DepsProvider) {
   app.use(secureHeaders());
   app.use(limitBodySize(config.MAX_BODY_BYTES));
 
-  const routes = app.route("/", systemRoutes);
+  const routes = app
+    .route("/", systemRoutes)
+    .route("/v1/auth", authRoutes)
+    .route("/v1/me", meRoutes)
+    .route("/v1/users", usersRoutes);
   mountApiDocs(app);
 
   app.onError(handleErrors(logger, config.MAX_BODY_BYTES));

@@ -1,0 +1,75 @@
+import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
+import type { Config } from "../../config/schema.ts";
+import { UnauthorizedError } from "../../lib/errors.ts";
+
+const ALGORITHM = "HS256";
+const TOKEN_TYPE = "at+jwt";
+/** RFC 9068 access tokens; verification tolerates this much clock skew between issuers. */
+const CLOCK_TOLERANCE_SECONDS = 30;
+
+export interface AccessTokenClaims {
+  userId: string;
+  sessionId: string;
+}
+
+const keyCache = new WeakMap<Config, Uint8Array>();
+function signingKey(config: Config): Uint8Array {
+  let key = keyCache.get(config);
+  if (!key) {
+    key = new TextEncoder().encode(config.JWT_SECRET);
+    keyCache.set(config, key);
+  }
+  return key;
+}
+
+export async function issueAccessToken(
+  config: Config,
+  claims: AccessTokenClaims,
+  now: Date,
+): Promise<string> {
+  const issuedAt = Math.floor(now.getTime() / 1000);
+  return new SignJWT({ sid: claims.sessionId })
+    .setProtectedHeader({ alg: ALGORITHM, typ: TOKEN_TYPE })
+    .setIssuer(config.JWT_ISSUER)
+    .setAudience(config.JWT_AUDIENCE)
+    .setSubject(claims.userId)
+    .setJti(crypto.randomUUID())
+    .setIssuedAt(issuedAt)
+    .setExpirationTime(issuedAt + config.ACCESS_TOKEN_TTL_SECONDS)
+    .sign(signingKey(config));
+}
+
+/**
+ * Verifies signature, algorithm, type, issuer, audience and lifetime; anything else (a refresh
+ * token, `alg: none`, another algorithm) fails here. Every failure is the same 401 to the caller.
+ */
+export async function verifyAccessToken(
+  config: Config,
+  token: string,
+  now: Date,
+): Promise<AccessTokenClaims> {
+  try {
+    const { payload } = await jwtVerify(token, signingKey(config), {
+      algorithms: [ALGORITHM],
+      typ: TOKEN_TYPE,
+      issuer: config.JWT_ISSUER,
+      audience: config.JWT_AUDIENCE,
+      clockTolerance: CLOCK_TOLERANCE_SECONDS,
+      currentDate: now,
+      requiredClaims: ["iss", "aud", "sub", "sid", "jti", "iat", "exp"],
+    });
+    if (typeof payload.sub !== "string" || typeof payload.sid !== "string") throw invalidToken();
+    if (typeof payload.iat === "number" && payload.iat > now.getTime() / 1000 + CLOCK_TOLERANCE_SECONDS) {
+      throw invalidToken();
+    }
+    return { userId: payload.sub, sessionId: payload.sid };
+  } catch (error) {
+    if (error instanceof UnauthorizedError) throw error;
+    if (error instanceof joseErrors.JOSEError || error instanceof TypeError) throw invalidToken();
+    throw error;
+  }
+}
+
+export function invalidToken(): UnauthorizedError {
+  return new UnauthorizedError("The access token is missing, invalid, expired or revoked.", "invalid_token");
+}

@@ -1,0 +1,133 @@
+import { eq, sql } from "drizzle-orm";
+import type { Auth } from "../../app-env.ts";
+import { users } from "../../db/schema.ts";
+import type { Deps } from "../../deps.ts";
+import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError } from "../../lib/errors.ts";
+import { findUserByEmail, findUserById, isUniqueViolation, toUser, type UserRow } from "../users/queries.ts";
+import type { User } from "../users/schemas.ts";
+import { issueAccessToken } from "./access-tokens.ts";
+import type { SessionMeta } from "./session-store.ts";
+import { sessionsOf } from "./sessions.ts";
+
+/**
+ * Verifying against this hash (of a random, forgotten password, same parameters) makes a login
+ * for an unknown email cost what a wrong password costs, so timing does not reveal accounts.
+ */
+const DUMMY_PASSWORD_HASH =
+  "$argon2id$v=19$m=19456,t=2,p=1$xAgRpnMzrl75W/M14MZAhQ$qZBN3z12GmbaIZKgVFBBDqEQR7E1eUYQFW/s+z8B6/E";
+
+export interface TokenPair {
+  accessToken: string;
+  tokenType: "Bearer";
+  expiresIn: number;
+  refreshToken: string;
+  user: Pick<User, "id" | "email" | "name" | "role">;
+}
+
+const invalidCredentials = () =>
+  new UnauthorizedError("The email or password is incorrect.", "invalid_credentials");
+const invalidRefreshToken = () =>
+  new UnauthorizedError("The refresh token is invalid, expired or already used.", "invalid_refresh_token");
+
+export async function registerReporter(deps: Deps, input: { email: string; password: string; name: string }) {
+  if (!deps.config.SIGNUP_ENABLED)
+    throw new ForbiddenError("Self-registration is turned off.", "signup_disabled");
+  const passwordHash = await deps.passwords.hash(input.password);
+  try {
+    const [row] = await deps.db
+      .insert(users)
+      .values({ email: input.email, name: input.name, role: "reporter", passwordHash })
+      .returning();
+    return toUser(row as UserRow);
+  } catch (error) {
+    // Registration has to say so for the person to sign in instead; login never reveals accounts.
+    if (isUniqueViolation(error))
+      throw new ConflictError("An account with this email already exists.", "email_taken");
+    throw error;
+  }
+}
+
+export async function login(deps: Deps, input: { email: string; password: string }, meta: SessionMeta) {
+  const user = await findUserByEmail(deps.db, input.email);
+  const passwordMatches = await deps.passwords.verify(
+    user?.passwordHash ?? DUMMY_PASSWORD_HASH,
+    input.password,
+  );
+  if (!user || !passwordMatches || user.status !== "active") throw invalidCredentials();
+  const session = await sessionsOf(deps).create(user.id, meta, deps.clock.now());
+  return tokenPair(deps, user, session.sessionId, session.refreshToken);
+}
+
+export async function refresh(deps: Deps, refreshToken: string | undefined): Promise<TokenPair> {
+  if (!refreshToken) throw invalidRefreshToken();
+  const sessions = sessionsOf(deps);
+  const rotation = await sessions.rotate(refreshToken, deps.clock.now());
+  if (rotation.outcome === "reused") {
+    deps.logger.warn("refresh token reuse: session family revoked", { reason: "refresh_token_reuse" });
+  }
+  if (rotation.outcome !== "rotated") throw invalidRefreshToken();
+  const user = await findUserById(deps.db, rotation.userId);
+  if (user?.status !== "active") {
+    await sessions.revoke(rotation.userId, rotation.sessionId);
+    throw invalidRefreshToken();
+  }
+  return tokenPair(deps, user, rotation.sessionId, rotation.refreshToken);
+}
+
+export async function logout(deps: Deps, auth: Auth): Promise<void> {
+  await sessionsOf(deps).revoke(auth.userId, auth.sessionId);
+}
+
+export async function logoutEverywhere(deps: Deps, auth: Auth): Promise<void> {
+  await sessionsOf(deps).revokeAll(auth.userId);
+}
+
+export async function listMySessions(deps: Deps, auth: Auth) {
+  const sessions = await sessionsOf(deps).list(auth.userId);
+  return sessions.map((session) => ({
+    id: session.id,
+    createdAt: session.createdAt.toISOString(),
+    lastUsedAt: session.lastUsedAt.toISOString(),
+    userAgent: session.userAgent,
+    ip: session.ip,
+    current: session.id === auth.sessionId,
+  }));
+}
+
+export async function revokeMySession(deps: Deps, auth: Auth, sessionId: string): Promise<void> {
+  const revoked = await sessionsOf(deps).revoke(auth.userId, sessionId);
+  if (!revoked) throw new NotFoundError("No such session.", "session_not_found");
+}
+
+export async function changePassword(
+  deps: Deps,
+  auth: Auth,
+  input: { currentPassword: string; newPassword: string },
+): Promise<void> {
+  const user = await findUserById(deps.db, auth.userId);
+  if (!user || !(await deps.passwords.verify(user.passwordHash, input.currentPassword))) {
+    throw new ForbiddenError("The current password is incorrect.", "invalid_current_password");
+  }
+  const passwordHash = await deps.passwords.hash(input.newPassword);
+  await deps.db
+    .update(users)
+    .set({ passwordHash, updatedAt: sql`now()`, version: sql`${users.version} + 1` })
+    .where(eq(users.id, auth.userId));
+  await sessionsOf(deps).revokeAll(auth.userId, auth.sessionId);
+}
+
+async function tokenPair(
+  deps: Deps,
+  user: UserRow,
+  sessionId: string,
+  refreshToken: string,
+): Promise<TokenPair> {
+  const accessToken = await issueAccessToken(deps.config, { userId: user.id, sessionId }, deps.clock.now());
+  return {
+    accessToken,
+    tokenType: "Bearer",
+    expiresIn: deps.config.ACCESS_TOKEN_TTL_SECONDS,
+    refreshToken,
+    user: { id: user.id, email: user.email, name: user.name, role: user.role },
+  };
+}

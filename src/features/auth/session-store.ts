@@ -1,0 +1,133 @@
+import type { Redis } from "@upstash/redis";
+import type { Config } from "../../config/schema.ts";
+import { randomToken, sha256Hex } from "../../lib/crypto.ts";
+import { ROTATE_REFRESH_SCRIPT, sessionKey, usedRefreshKey, userSessionsKey } from "./session-keys.ts";
+
+/** 256 bits: well above RFC 9700's 128-bit floor for opaque refresh tokens. */
+const REFRESH_SECRET_BYTES = 32;
+
+export interface SessionMeta {
+  userAgent: string;
+  ip: string;
+}
+
+export interface StoredSession extends SessionMeta {
+  id: string;
+  userId: string;
+  createdAt: Date;
+  lastUsedAt: Date;
+}
+
+export interface NewSession {
+  sessionId: string;
+  refreshToken: string;
+}
+
+export type RotationResult =
+  | { outcome: "rotated"; userId: string; sessionId: string; refreshToken: string }
+  | { outcome: "reused" | "invalid" | "expired" };
+
+/** Sessions (one per login, one refresh-token family each) live in Redis only. */
+export function createSessionStore(redis: Redis, config: Config) {
+  const idleMs = config.REFRESH_IDLE_TTL_SECONDS * 1000;
+  const absoluteMs = config.REFRESH_ABSOLUTE_TTL_SECONDS * 1000;
+  const rotateScript = redis.createScript<[string, string?]>(ROTATE_REFRESH_SCRIPT);
+
+  return {
+    async create(userId: string, meta: SessionMeta, now: Date): Promise<NewSession> {
+      const sessionId = crypto.randomUUID();
+      const refreshToken = `${sessionId}.${randomToken(REFRESH_SECRET_BYTES)}`;
+      const at = now.getTime();
+      const transaction = redis.multi();
+      transaction.hset(sessionKey(sessionId), {
+        uid: userId,
+        rth: await sha256Hex(refreshToken),
+        createdAt: at,
+        lastUsedAt: at,
+        absExp: at + absoluteMs,
+        ua: meta.userAgent.slice(0, 256),
+        ip: meta.ip,
+      });
+      transaction.pexpire(sessionKey(sessionId), Math.min(idleMs, absoluteMs));
+      transaction.sadd(userSessionsKey(userId), sessionId);
+      transaction.pexpire(userSessionsKey(userId), absoluteMs);
+      await transaction.exec();
+      return { sessionId, refreshToken };
+    },
+
+    async rotate(refreshToken: string, now: Date): Promise<RotationResult> {
+      const sessionId = sessionIdOf(refreshToken);
+      if (!sessionId) return { outcome: "invalid" };
+      const replacement = `${sessionId}.${randomToken(REFRESH_SECRET_BYTES)}`;
+      const presentedHash = await sha256Hex(refreshToken);
+      const [outcome, userId] = await rotateScript.exec(
+        [sessionKey(sessionId), usedRefreshKey(presentedHash)],
+        [presentedHash, await sha256Hex(replacement), String(now.getTime()), String(idleMs), sessionId],
+      );
+      if (outcome === "rotated" && userId) return { outcome, userId, sessionId, refreshToken: replacement };
+      return { outcome: outcome === "reused" || outcome === "expired" ? outcome : "invalid" };
+    },
+
+    /** The user a live session belongs to, or null once it has ended. */
+    async ownerOf(sessionId: string): Promise<string | null> {
+      return redis.hget<string>(sessionKey(sessionId), "uid");
+    },
+
+    async list(userId: string): Promise<StoredSession[]> {
+      const ids = await redis.smembers(userSessionsKey(userId));
+      if (ids.length === 0) return [];
+      const pipeline = redis.pipeline();
+      for (const id of ids) pipeline.hgetall(sessionKey(id));
+      const rows = await pipeline.exec<(Record<string, unknown> | null)[]>();
+      const sessions: StoredSession[] = [];
+      const ended: string[] = [];
+      rows.forEach((row, index) => {
+        const id = ids[index] as string;
+        if (row && row.uid === userId) sessions.push(toStoredSession(id, row));
+        else ended.push(id);
+      });
+      if (ended.length > 0) await redis.srem(userSessionsKey(userId), ...ended);
+      return sessions.sort((a, b) => b.lastUsedAt.getTime() - a.lastUsedAt.getTime());
+    },
+
+    /** Ends one of the user's sessions; false when it is not theirs or already over. */
+    async revoke(userId: string, sessionId: string): Promise<boolean> {
+      if ((await redis.hget<string>(sessionKey(sessionId), "uid")) !== userId) return false;
+      const pipeline = redis.pipeline();
+      pipeline.del(sessionKey(sessionId));
+      pipeline.srem(userSessionsKey(userId), sessionId);
+      const [deleted] = await pipeline.exec<[number, number]>();
+      return deleted === 1;
+    },
+
+    /** Ends every session of the user except `keepSessionId`; returns how many ended. */
+    async revokeAll(userId: string, keepSessionId?: string): Promise<number> {
+      const ids = (await redis.smembers(userSessionsKey(userId))).filter((id) => id !== keepSessionId);
+      if (ids.length === 0) return 0;
+      const pipeline = redis.pipeline();
+      pipeline.del(...ids.map(sessionKey));
+      pipeline.srem(userSessionsKey(userId), ...ids);
+      const [deleted] = await pipeline.exec<[number, number]>();
+      return deleted;
+    },
+  };
+}
+
+export type SessionStore = ReturnType<typeof createSessionStore>;
+
+export function sessionIdOf(refreshToken: string): string | null {
+  const [sessionId, secret, ...rest] = refreshToken.split(".");
+  const wellFormed = rest.length === 0 && secret && /^[0-9a-f-]{36}$/.test(sessionId ?? "");
+  return wellFormed ? (sessionId as string) : null;
+}
+
+function toStoredSession(id: string, row: Record<string, unknown>): StoredSession {
+  return {
+    id,
+    userId: String(row.uid),
+    createdAt: new Date(Number(row.createdAt)),
+    lastUsedAt: new Date(Number(row.lastUsedAt)),
+    userAgent: String(row.ua ?? ""),
+    ip: String(row.ip ?? ""),
+  };
+}

@@ -1,0 +1,93 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { AppEnv } from "../../app-env.ts";
+import { etagOf, versionFromIfMatch } from "../../lib/etag.ts";
+import { jsonBody, jsonContent, problemResponses, validationHook } from "../../lib/openapi.ts";
+import { authenticate, authOf } from "../../middleware/authenticate.ts";
+import { rateLimit } from "../../middleware/rate-limit.ts";
+import { requireRole } from "../../middleware/require-role.ts";
+import { CreateUser, UpdateUser, User, UserList, UserListQuery, UserRef } from "./schemas.ts";
+import * as usersService from "./service.ts";
+
+const tags = ["Users"];
+const security = [{ bearerAuth: [] }];
+const IfMatch = z.object({
+  "if-match": z.string().optional().openapi({ description: 'Entity tag, e.g. "3"' }),
+});
+
+const list = createRoute({
+  method: "get",
+  path: "/",
+  tags,
+  security,
+  summary: "List users, newest first",
+  middleware: [authenticate(), rateLimit("read", { by: "user" }), requireRole("admin", "manager")],
+  request: { query: UserListQuery },
+  responses: { 200: jsonContent(UserList, "A page of users"), ...problemResponses(400, 401, 403, 429) },
+});
+
+const create = createRoute({
+  method: "post",
+  path: "/",
+  tags,
+  security,
+  summary: "Create a user with a role",
+  middleware: [authenticate(), rateLimit("write", { by: "user" }), requireRole("admin")],
+  request: { body: jsonBody(CreateUser) },
+  responses: {
+    201: jsonContent(User, "The new user"),
+    ...problemResponses(400, 401, 403, 409, 413, 415, 429),
+  },
+});
+
+const getOne = createRoute({
+  method: "get",
+  path: "/{id}",
+  tags,
+  security,
+  summary: "One user",
+  middleware: [authenticate(), rateLimit("read", { by: "user" }), requireRole("admin", "manager")],
+  request: { params: UserRef },
+  responses: { 200: jsonContent(User, "The user"), ...problemResponses(400, 401, 403, 404, 429) },
+});
+
+const update = createRoute({
+  method: "patch",
+  path: "/{id}",
+  tags,
+  security,
+  summary: "Change a user's name, role or status",
+  description:
+    "Disabling ends every session of the user at once; a role change applies to their next request.",
+  middleware: [authenticate(), rateLimit("write", { by: "user" }), requireRole("admin")],
+  request: { params: UserRef, headers: IfMatch, body: jsonBody(UpdateUser) },
+  responses: {
+    200: jsonContent(User, "The updated user"),
+    ...problemResponses(400, 401, 403, 404, 409, 412, 413, 415, 429),
+  },
+});
+
+export const usersRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
+  .openapi(list, async (c) => c.json(await usersService.listUsers(c.var.deps, c.req.valid("query")), 200))
+  .openapi(create, async (c) => {
+    const user = await usersService.createUser(c.var.deps, c.req.valid("json"));
+    c.header("Location", `/v1/users/${user.id}`);
+    c.header("ETag", etagOf(user.version));
+    return c.json(user, 201);
+  })
+  .openapi(getOne, async (c) => {
+    const user = await usersService.getUser(c.var.deps, c.req.valid("param").id);
+    c.header("ETag", etagOf(user.version));
+    return c.json(user, 200);
+  })
+  .openapi(update, async (c) => {
+    const expectedVersion = versionFromIfMatch(c.req.valid("header")["if-match"]);
+    const user = await usersService.updateUser(
+      c.var.deps,
+      authOf(c),
+      c.req.valid("param").id,
+      c.req.valid("json"),
+      expectedVersion,
+    );
+    c.header("ETag", etagOf(user.version));
+    return c.json(user, 200);
+  });

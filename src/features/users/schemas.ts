@@ -1,0 +1,55 @@
+import { z } from "@hono/zod-openapi";
+import { NewPassword } from "../auth/password-policy.ts";
+
+export const ROLES = ["admin", "manager", "developer", "reporter"] as const;
+export const USER_STATUSES = ["active", "disabled"] as const;
+export type Role = (typeof ROLES)[number];
+
+export const Email = z
+  .email({ error: "must be an email address" })
+  .max(254)
+  .transform((email) => email.trim())
+  .openapi({ example: "ada@example.com" });
+
+export const PersonName = z.string().trim().min(1).max(100).openapi({ example: "Ada Lovelace" });
+
+export const User = z
+  .object({
+    id: z.uuid(),
+    email: z.string(),
+    name: z.string(),
+    role: z.enum(ROLES),
+    status: z.enum(USER_STATUSES),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+    version: z.number().int(),
+  })
+  .openapi("User");
+export type User = z.infer<typeof User>;
+
+export const UserRef = z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) });
+
+export const CreateUser = z
+  .object({ email: Email, name: PersonName, role: z.enum(ROLES), password: NewPassword })
+  .strict()
+  .openapi("CreateUser");
+
+export const UpdateUser = z
+  .object({ name: PersonName, role: z.enum(ROLES), status: z.enum(USER_STATUSES) })
+  .partial()
+  .strict()
+  .refine((patch) => Object.keys(patch).length > 0, { error: "must change at least one field" })
+  .openapi("UpdateUser");
+
+export const UpdateMe = z.object({ name: PersonName }).strict().openapi("UpdateMe");
+
+export const UserListQuery = z.object({
+  role: z.enum(ROLES).optional(),
+  status: z.enum(USER_STATUSES).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(25),
+  cursor: z.string().max(200).optional(),
+});
+
+export const UserList = z
+  .object({ data: z.array(User), nextCursor: z.string().nullable() })
+  .openapi("UserList");
