@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sessionKey } from "../../src/features/auth/session-keys.ts";
+import { createUser, freshIp, jsonRequest, login } from "../support/factories.ts";
+import { createTestContext, type TestContext } from "../support/test-context.ts";
+
+const IDLE_SECONDS = 3600;
+const ABSOLUTE_SECONDS = 7200;
+let offsetMs = 0;
+let ctx: TestContext;
+
+beforeAll(async () => {
+  ctx = await createTestContext({
+    env: {
+      TRUST_PROXY: "true",
+      REFRESH_IDLE_TTL_SECONDS: String(IDLE_SECONDS),
+      REFRESH_ABSOLUTE_TTL_SECONDS: String(ABSOLUTE_SECONDS),
+    },
+    clock: { now: () => new Date(Date.now() + offsetMs) },
+  });
+});
+afterAll(() => ctx.close());
+
+const refresh = (refreshToken: string) =>
+  ctx.app.request(
+    "/v1/auth/refresh",
+    jsonRequest("POST", { refreshToken }, { "X-Forwarded-For": freshIp() }),
+  );
+
+describe("refresh token lifetimes", () => {
+  it("expires a session after its idle lifetime: Redis holds it no longer than that", async () => {
+    offsetMs = 0;
+    const session = await login(ctx, await createUser(ctx));
+    const sessionId = session.refreshToken.split(".")[0] as string;
+    const ttl = await ctx.deps.redis.pttl(sessionKey(sessionId));
+    expect(ttl).toBeGreaterThan((IDLE_SECONDS - 60) * 1000);
+    expect(ttl).toBeLessThanOrEqual(IDLE_SECONDS * 1000);
+
+    const rotated = await refresh(session.refreshToken);
+    expect(rotated.status).toBe(200);
+    // Every refresh starts a new idle period (but never past the absolute limit).
+    expect(await ctx.deps.redis.pttl(sessionKey(sessionId))).toBeGreaterThan((IDLE_SECONDS - 60) * 1000);
+  });
+
+  it("expires a session at its absolute lifetime however active it is", async () => {
+    offsetMs = 0;
+    const session = await login(ctx, await createUser(ctx));
+    offsetMs = (ABSOLUTE_SECONDS - 600) * 1000;
+    const nearTheEnd = await refresh(session.refreshToken);
+    expect(nearTheEnd.status).toBe(200);
+    const { refreshToken, accessToken } = (await nearTheEnd.json()) as {
+      refreshToken: string;
+      accessToken: string;
+    };
+    const sessionId = refreshToken.split(".")[0] as string;
+    // Close to the absolute limit the idle window is cut short to what is left.
+    expect(await ctx.deps.redis.pttl(sessionKey(sessionId))).toBeLessThanOrEqual(600 * 1000);
+
+    offsetMs = (ABSOLUTE_SECONDS + 1) * 1000;
+    const tooLate = await refresh(refreshToken);
+    expect(tooLate.status).toBe(401);
+    expect(await ctx.deps.redis.exists(sessionKey(sessionId))).toBe(0);
+    // The access token itself is still within its 15 minutes here; only the ended session rejects it.
+    expect(
+      (await ctx.app.request("/v1/me", { headers: { Authorization: `Bearer ${accessToken}` } })).status,
+    ).toBe(401);
+    offsetMs = 0;
+  });
+});
