@@ -1,6 +1,7 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { nativeArgon2Service } from "./test/workers/support/native-argon2.ts";
+import { createTestFixturesService } from "./test/workers/support/test-fixtures.ts";
 
 /**
  * The Workers suite: the real app inside workerd (the Miniflare bundled with the plugin), with the
@@ -19,7 +20,11 @@ export default defineConfig({
         // Not named HYPERDRIVE: the Worker would prefer it everywhere. Tests that want the
         // Hyperdrive path pass it under that name themselves.
         hyperdrives: { TEST_HYPERDRIVE: inject("workersHyperdriveOrigin") },
-        serviceBindings: { NATIVE_ARGON2: nativeArgon2Service },
+        serviceBindings: {
+          NATIVE_ARGON2: nativeArgon2Service,
+          // Node-side access to the Worker's database, to make users of any role.
+          TEST_FIXTURES: createTestFixturesService(inject("workersBindings").DATABASE_URL),
+        },
       },
     })),
   ],

@@ -37,6 +37,8 @@ export async function startWorkersServices(): Promise<WorkersServices> {
       UPSTASH_REDIS_REST_TOKEN: gatewayToken,
       JWT_SECRET: randomBytes(32).toString("hex"),
       CORS_ORIGINS: "http://localhost:5173",
+      // Stated rather than defaulted: test/workers/rate-limit.test.ts asserts this policy.
+      RATE_LIMIT_LOGIN: "5/900",
     },
     databaseKind: database.kind,
     hyperdriveOrigin: withPassword(database.url),
