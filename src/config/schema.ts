@@ -28,6 +28,46 @@ const rateLimitPolicy = z
   })
   .refine((policy) => policy.requests >= 1 && policy.windowSeconds >= 1, { error: "must be at least 1/1" });
 
+const DURATION_UNITS_MINUTES = { m: 1, h: 60, d: 24 * 60 } as const;
+const PRIORITIES = ["urgent", "high", "medium", "low"] as const;
+export type SlaPolicy = Record<
+  (typeof PRIORITIES)[number],
+  { firstResponseMinutes: number; resolutionMinutes: number }
+>;
+
+/**
+ * Per-priority SLA targets as `priority=<first response>/<resolution>` pairs, durations in m, h
+ * or d: `urgent=30m/4h,high=2h/1d,medium=8h/3d,low=1d/7d`. Every priority must be listed.
+ */
+const slaPolicy = z.string().transform((raw, ctx): SlaPolicy => {
+  const policy: Partial<SlaPolicy> = {};
+  for (const entry of raw.split(",").map((part) => part.trim())) {
+    const match = /^(urgent|high|medium|low)=(\d+)([mhd])\/(\d+)([mhd])$/.exec(entry);
+    if (!match) {
+      ctx.addIssue({ code: "custom", message: `"${entry}" must look like high=2h/1d` });
+      return z.NEVER;
+    }
+    const [, priority, first, firstUnit, resolution, resolutionUnit] = match as unknown as [
+      string,
+      keyof SlaPolicy,
+      string,
+      keyof typeof DURATION_UNITS_MINUTES,
+      string,
+      keyof typeof DURATION_UNITS_MINUTES,
+    ];
+    policy[priority] = {
+      firstResponseMinutes: Number(first) * DURATION_UNITS_MINUTES[firstUnit],
+      resolutionMinutes: Number(resolution) * DURATION_UNITS_MINUTES[resolutionUnit],
+    };
+  }
+  const missing = PRIORITIES.filter((priority) => !policy[priority]);
+  if (missing.length > 0) {
+    ctx.addIssue({ code: "custom", message: `must list every priority; missing ${missing.join(", ")}` });
+    return z.NEVER;
+  }
+  return policy as SlaPolicy;
+});
+
 export const ConfigSchema = z.object({
   NODE_ENV: z.enum(RUNTIME_ENVIRONMENTS).default("development"),
   PORT: z.coerce.number().int().min(1).max(65535).default(8787),
@@ -78,6 +118,9 @@ export const ConfigSchema = z.object({
   RATE_LIMIT_WRITE: rateLimitPolicy.prefault("120/60"),
   RATE_LIMIT_ANONYMOUS: rateLimitPolicy.prefault("60/60"),
   RATE_LIMIT_TIMEOUT_MS: z.coerce.number().int().min(10).max(5000).default(300),
+
+  SLA_POLICY: slaPolicy.prefault("urgent=30m/4h,high=2h/1d,medium=8h/3d,low=1d/7d"),
+  REOPEN_WINDOW_DAYS: z.coerce.number().int().min(0).max(365).default(14),
 });
 
 export type Config = z.output<typeof ConfigSchema>;

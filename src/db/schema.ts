@@ -1,26 +1,9 @@
-import { sql } from "drizzle-orm";
-import { integer, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
-
-export const userRole = pgEnum("user_role", ["admin", "manager", "developer", "reporter"]);
-export const userStatus = pgEnum("user_status", ["active", "disabled"]);
-
-const timestamps = {
-  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
-  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
-};
-
-export const users = pgTable(
-  "users",
-  {
-    id: uuid("id").primaryKey().defaultRandom(),
-    email: text("email").notNull(),
-    name: text("name").notNull(),
-    role: userRole("role").notNull().default("reporter"),
-    status: userStatus("status").notNull().default("active"),
-    passwordHash: text("password_hash").notNull(),
-    ...timestamps,
-    version: integer("version").notNull().default(1),
-  },
-  // Emails are unique regardless of case; lookups use lower(email) so this index serves them.
-  (table) => [uniqueIndex("users_email_lower_key").on(sql`lower(${table.email})`)],
-);
+// The whole database schema; drizzle-kit generates migrations from these exports.
+export * from "./tables/assignments.ts";
+export * from "./tables/audit.ts";
+export * from "./tables/categories.ts";
+export * from "./tables/comments.ts";
+export * from "./tables/developers.ts";
+export * from "./tables/teams.ts";
+export * from "./tables/tickets.ts";
+export * from "./tables/users.ts";
