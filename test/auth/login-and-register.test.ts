@@ -40,13 +40,14 @@ describe("login without user enumeration", () => {
     await time(user.email);
     const known: number[] = [];
     const unknown: number[] = [];
-    for (let round = 0; round < 4; round++) {
+    for (let round = 0; round < 7; round++) {
       known.push(await time(user.email));
       unknown.push(await time(uniqueEmail("ghost")));
     }
     const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
-    // Without the dummy hash an unknown email answers in ~1 ms against ~20+ ms of argon2id.
-    expect(median(unknown)).toBeGreaterThan(median(known) * 0.5);
+    // Without the dummy hash an unknown email answers in ~1 ms against ~20+ ms of argon2id (a
+    // ratio near 0.05); 0.3 leaves room for a loaded machine while still catching that.
+    expect(median(unknown)).toBeGreaterThan(median(known) * 0.3);
   });
 
   it("does not let a disabled user in, with the same answer", async () => {
@@ -108,11 +109,15 @@ describe("register", () => {
 
 describe("register with SIGNUP_ENABLED=false", () => {
   it("answers 403 signup_disabled", async () => {
-    const closed = await createTestContext({ env: { SIGNUP_ENABLED: "false" } });
+    const closed = await createTestContext({ env: { SIGNUP_ENABLED: "false", TRUST_PROXY: "true" } });
     try {
       const response = await closed.app.request(
         "/v1/auth/register",
-        jsonRequest("POST", { email: uniqueEmail(), password: DEFAULT_PASSWORD, name: "No" }),
+        jsonRequest(
+          "POST",
+          { email: uniqueEmail(), password: DEFAULT_PASSWORD, name: "No" },
+          { "X-Forwarded-For": freshIp() },
+        ),
       );
       expect(response.status).toBe(403);
       expect(((await response.json()) as { code: string }).code).toBe("signup_disabled");

@@ -1,4 +1,12 @@
 import type { Role } from "../../src/features/users/schemas.ts";
+import { ASSIGNMENT_ROUTES } from "./routes/assignments.ts";
+import { AUDIT_ROUTES } from "./routes/audit.ts";
+import { CATEGORY_ROUTES } from "./routes/categories.ts";
+import { COMMENT_ROUTES } from "./routes/comments.ts";
+import { EVERYONE, MISSING_ID } from "./routes/constants.ts";
+import { DEVELOPER_ROUTES } from "./routes/developers.ts";
+import { TEAM_ROUTES } from "./routes/teams.ts";
+import { TICKET_ROUTES } from "./routes/tickets.ts";
 
 export interface ProtectedRoute {
   method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
@@ -10,11 +18,9 @@ export interface ProtectedRoute {
   request?: { path?: string; body?: unknown };
 }
 
-const EVERYONE: readonly Role[] = ["admin", "manager", "developer", "reporter"];
-const missingId = "00000000-0000-4000-8000-000000000000";
+const missingId = MISSING_ID;
 
-/** Every protected route and who may call it. New routes join here; a test enforces it. */
-export const PROTECTED_ROUTES: readonly ProtectedRoute[] = [
+const ACCOUNT_ROUTES: readonly ProtectedRoute[] = [
   { method: "POST", path: "/v1/auth/logout", allowed: EVERYONE },
   { method: "POST", path: "/v1/auth/logout-all", allowed: EVERYONE },
   { method: "GET", path: "/v1/auth/sessions", allowed: EVERYONE },
@@ -46,4 +52,19 @@ export const PROTECTED_ROUTES: readonly ProtectedRoute[] = [
     allowed: ["admin"],
     request: { path: `/v1/users/${missingId}`, body: { name: "Nobody" } },
   },
+];
+
+/**
+ * Every protected route and who may call it; a test compares it with the OpenAPI document.
+ * Each feature keeps its rows in test/support/routes/<feature>.ts.
+ */
+export const PROTECTED_ROUTES: readonly ProtectedRoute[] = [
+  ...ACCOUNT_ROUTES,
+  ...TEAM_ROUTES,
+  ...CATEGORY_ROUTES,
+  ...DEVELOPER_ROUTES,
+  ...TICKET_ROUTES,
+  ...COMMENT_ROUTES,
+  ...ASSIGNMENT_ROUTES,
+  ...AUDIT_ROUTES,
 ];

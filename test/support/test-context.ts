@@ -22,6 +22,10 @@ export interface TestContext {
   database: NodeDatabase;
   /** Every log line the app wrote, parsed. */
   logs: Record<string, unknown>[];
+  /** Every SQL statement sent, in order; tests slice it around a request to count queries. */
+  queries: string[];
+  /** The same statements with their parameters, to replay one under EXPLAIN. */
+  statements: { query: string; params: unknown[] }[];
   close(): Promise<void>;
 }
 
@@ -46,7 +50,12 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
   });
   const logs: Record<string, unknown>[] = [];
   const logger = createLogger(config.LOG_LEVEL, (line) => logs.push(JSON.parse(line)));
-  const fresh = await createFreshDatabase();
+  const queries: string[] = [];
+  const statements: { query: string; params: unknown[] }[] = [];
+  const fresh = await createFreshDatabase((query, params) => {
+    queries.push(query);
+    statements.push({ query, params });
+  });
   const background = createBackgroundTasks(logger);
   const deps: Deps = {
     config,
@@ -73,6 +82,8 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
     config,
     database: fresh.database,
     logs,
+    queries,
+    statements,
     async close() {
       await background.drain(5000);
       await fresh.drop();
@@ -80,11 +91,13 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
   };
 }
 
-export async function createFreshDatabase(): Promise<{ database: NodeDatabase; drop(): Promise<void> }> {
+export async function createFreshDatabase(
+  onQuery?: (query: string, params: unknown[]) => void,
+): Promise<{ database: NodeDatabase; drop(): Promise<void> }> {
   const postgresUrl = inject("postgresUrl");
   const template = inject("templateDatabase");
   if (!postgresUrl || !template) {
-    const database = await createPgliteDatabase("memory://");
+    const database = await createPgliteDatabase("memory://", { onQuery });
     return { database, drop: () => database.close() };
   }
   const name = `tixgenius_test_${randomBytes(6).toString("hex")}`;
@@ -94,7 +107,7 @@ export async function createFreshDatabase(): Promise<{ database: NodeDatabase; d
   } finally {
     await admin.end({ timeout: 1 });
   }
-  const database = createPostgresDatabase(databaseUrlFor(postgresUrl, name), { maxConnections: 5 });
+  const database = createPostgresDatabase(databaseUrlFor(postgresUrl, name), { maxConnections: 5, onQuery });
   return {
     database,
     async drop() {

@@ -15,6 +15,8 @@ export interface NodeDatabase {
 export interface PostgresPoolOptions {
   maxConnections?: number;
   connectTimeoutSeconds?: number;
+  /** Sees every SQL statement Drizzle sends (tests count them to catch N+1 queries). */
+  onQuery?: (query: string, params: unknown[]) => void;
 }
 
 /** One postgres.js pool for the whole Node process. */
@@ -25,11 +27,17 @@ export function createPostgresDatabase(url: string, options: PostgresPoolOptions
     idle_timeout: 30,
     onnotice: () => {},
   });
-  const db = drizzle({ client, schema, casing: "snake_case" });
+  const db = drizzle({ client, schema, casing: "snake_case", ...queryLogger(options.onQuery) });
   return {
     db,
     kind: "postgres",
     migrate: () => migrate(db, { migrationsFolder: MIGRATIONS_FOLDER }),
     close: () => client.end({ timeout: 5 }),
   };
+}
+
+export function queryLogger(onQuery: ((query: string, params: unknown[]) => void) | undefined) {
+  return onQuery
+    ? { logger: { logQuery: (query: string, params: unknown[]) => onQuery(query, params) } }
+    : {};
 }

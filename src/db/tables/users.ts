@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { pgEnum, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { index, pgEnum, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { auditedColumns } from "./columns.ts";
 
 export const userRole = pgEnum("user_role", ["admin", "manager", "developer", "reporter"]);
@@ -17,5 +17,8 @@ export const users = pgTable(
     ...auditedColumns(),
   },
   // Emails are unique regardless of case; lookups use lower(email) so this index serves them.
-  (table) => [uniqueIndex("users_email_lower_key").on(sql`lower(${table.email})`)],
+  (table) => [
+    uniqueIndex("users_email_lower_key").on(sql`lower(${table.email})`),
+    index("users_created_idx").on(table.createdAt.desc(), table.id.desc()),
+  ],
 );

@@ -1,0 +1,42 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestContext, type TestContext } from "../support/test-context.ts";
+
+let ctx: TestContext;
+beforeAll(async () => {
+  ctx = await createTestContext();
+});
+afterAll(() => ctx.close());
+
+/**
+ * Token endpoints are deliberately left out: replaying a stored login or refresh response would
+ * keep bearer credentials in Redis for a day.
+ */
+const TOKEN_ENDPOINTS = new Set([
+  "/v1/auth/register",
+  "/v1/auth/login",
+  "/v1/auth/refresh",
+  "/v1/auth/logout",
+  "/v1/auth/logout-all",
+  "/v1/auth/password",
+]);
+
+describe("Idempotency-Key", () => {
+  it("is accepted by every POST that creates or changes a resource", async () => {
+    const document = (await (await ctx.app.request("/openapi.json")).json()) as {
+      paths: Record<string, { post?: { parameters?: { name: string; in: string }[] } }>;
+    };
+    const posts = Object.entries(document.paths).filter(
+      ([path, item]) => item.post && !TOKEN_ENDPOINTS.has(path),
+    );
+    expect(posts.length).toBeGreaterThan(5);
+    const without = posts
+      .filter(
+        ([, item]) =>
+          !item.post?.parameters?.some(
+            (p) => p.in === "header" && p.name.toLowerCase() === "idempotency-key",
+          ),
+      )
+      .map(([path]) => path);
+    expect(without).toEqual([]);
+  });
+});
