@@ -1,0 +1,123 @@
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import type { AppEnv } from "../../app-env.ts";
+import { actorOf } from "../../lib/actor.ts";
+import { etagOf, versionFromIfMatch } from "../../lib/etag.ts";
+import { jsonBody, jsonContent, problemResponses, validationHook } from "../../lib/openapi.ts";
+import { authenticate } from "../../middleware/authenticate.ts";
+import { idempotent } from "../../middleware/idempotency.ts";
+import { rateLimit } from "../../middleware/rate-limit.ts";
+import { requireRole } from "../../middleware/require-role.ts";
+import { IdempotencyKey, IfMatch } from "../teams/schemas.ts";
+import {
+  Category,
+  CategoryList,
+  CategoryListQuery,
+  CategoryRef,
+  CreateCategory,
+  UpdateCategory,
+} from "./schemas.ts";
+import * as categoriesService from "./service.ts";
+
+const tags = ["Categories"];
+const security = [{ bearerAuth: [] }];
+
+const list = createRoute({
+  method: "get",
+  path: "/",
+  tags,
+  security,
+  summary: "List categories alphabetically",
+  middleware: [authenticate(), rateLimit("read", { by: "user" })],
+  request: { query: CategoryListQuery },
+  responses: { 200: jsonContent(CategoryList, "A page of categories"), ...problemResponses(400, 401, 429) },
+});
+
+const create = createRoute({
+  method: "post",
+  path: "/",
+  tags,
+  security,
+  summary: "Create a category",
+  middleware: [
+    authenticate(),
+    rateLimit("write", { by: "user" }),
+    requireRole("admin", "manager"),
+    idempotent(),
+  ],
+  request: { headers: IdempotencyKey, body: jsonBody(CreateCategory) },
+  responses: {
+    201: jsonContent(Category, "The new category"),
+    ...problemResponses(400, 401, 403, 409, 413, 415, 422, 429),
+  },
+});
+
+const getOne = createRoute({
+  method: "get",
+  path: "/{id}",
+  tags,
+  security,
+  summary: "One category",
+  middleware: [authenticate(), rateLimit("read", { by: "user" })],
+  request: { params: CategoryRef },
+  responses: { 200: jsonContent(Category, "The category"), ...problemResponses(400, 401, 404, 429) },
+});
+
+const update = createRoute({
+  method: "patch",
+  path: "/{id}",
+  tags,
+  security,
+  summary: "Change a category (JSON Merge Patch)",
+  description: "A new parent that would make the category its own ancestor is 409 with the `cycle`.",
+  middleware: [authenticate(), rateLimit("write", { by: "user" }), requireRole("admin", "manager")],
+  request: { params: CategoryRef, headers: IfMatch, body: jsonBody(UpdateCategory) },
+  responses: {
+    200: jsonContent(Category, "The updated category"),
+    ...problemResponses(400, 401, 403, 404, 409, 412, 413, 415, 429),
+  },
+});
+
+const remove = createRoute({
+  method: "delete",
+  path: "/{id}",
+  tags,
+  security,
+  summary: "Delete a category without sub-categories",
+  description: "409 while sub-categories exist. Its tickets keep no category; skills in it are removed.",
+  middleware: [authenticate(), rateLimit("write", { by: "user" }), requireRole("admin", "manager")],
+  request: { params: CategoryRef, headers: IfMatch },
+  responses: { 204: { description: "Deleted" }, ...problemResponses(400, 401, 403, 404, 409, 412, 429) },
+});
+
+export const categoriesRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
+  .openapi(list, async (c) =>
+    c.json(await categoriesService.listCategories(c.var.deps, c.req.valid("query")), 200),
+  )
+  .openapi(create, async (c) => {
+    const category = await categoriesService.createCategory(c.var.deps, actorOf(c), c.req.valid("json"));
+    c.header("Location", `/v1/categories/${category.id}`);
+    c.header("ETag", etagOf(category.version));
+    return c.json(category, 201);
+  })
+  .openapi(getOne, async (c) => {
+    const category = await categoriesService.getCategory(c.var.deps, c.req.valid("param").id);
+    c.header("ETag", etagOf(category.version));
+    return c.json(category, 200);
+  })
+  .openapi(update, async (c) => {
+    const expectedVersion = versionFromIfMatch(c.req.valid("header")["if-match"]);
+    const category = await categoriesService.updateCategory(
+      c.var.deps,
+      actorOf(c),
+      c.req.valid("param").id,
+      c.req.valid("json"),
+      expectedVersion,
+    );
+    c.header("ETag", etagOf(category.version));
+    return c.json(category, 200);
+  })
+  .openapi(remove, async (c) => {
+    const expectedVersion = versionFromIfMatch(c.req.valid("header")["if-match"]);
+    await categoriesService.deleteCategory(c.var.deps, actorOf(c), c.req.valid("param").id, expectedVersion);
+    return c.body(null, 204);
+  });

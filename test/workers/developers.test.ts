@@ -1,0 +1,73 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { jsonRequest, type Session } from "../support/factories.ts";
+import { signedIn } from "./support/accounts.ts";
+import { workerFetch } from "./support/requests.ts";
+
+let admin: Session;
+beforeAll(async () => {
+  admin = (await signedIn("admin")).session;
+});
+
+describe("developer profiles inside workerd", () => {
+  it("creates and replaces a profile, lets the developer change only their availability, lists with load", async () => {
+    const category = (await (
+      await workerFetch(
+        "/v1/categories",
+        jsonRequest("POST", { name: `Skill ${crypto.randomUUID().slice(0, 8)}` }, admin.headers),
+      )
+    ).json()) as { id: string };
+    const team = (await (
+      await workerFetch(
+        "/v1/teams",
+        jsonRequest("POST", { name: `Devs ${crypto.randomUUID().slice(0, 8)}` }, admin.headers),
+      )
+    ).json()) as { id: string };
+    const developer = await signedIn("developer");
+    const profilePath = `/v1/developers/${developer.user.id}/profile`;
+
+    const created = await workerFetch(
+      profilePath,
+      jsonRequest("PUT", { skills: [{ categoryId: category.id, level: 4 }], capacity: 3 }, admin.headers),
+    );
+    expect(created.status).toBe(201);
+    const own = await workerFetch(
+      profilePath,
+      jsonRequest("PUT", { availability: "away", timezone: "America/New_York" }, developer.session.headers),
+    );
+    expect(own.status).toBe(200);
+    const forbidden = await workerFetch(
+      profilePath,
+      jsonRequest("PUT", { capacity: 99 }, developer.session.headers),
+    );
+    expect(forbidden.status).toBe(403);
+    const badZone = await workerFetch(
+      profilePath,
+      jsonRequest("PUT", { timezone: "Not/AZone" }, admin.headers),
+    );
+    expect(badZone.status).toBe(400);
+
+    const read = await workerFetch(profilePath, { headers: developer.session.headers });
+    expect(read.status).toBe(200);
+    expect(await read.json()).toMatchObject({
+      skills: [{ categoryId: category.id, level: 4 }],
+      capacity: 3,
+      availability: "away",
+      timezone: "America/New_York",
+      openLoad: 0,
+      version: 2,
+    });
+
+    await workerFetch(
+      `/v1/teams/${team.id}/members/${developer.user.id}`,
+      jsonRequest("PUT", { role: "member" }, admin.headers),
+    );
+    const listed = (await (
+      await workerFetch(`/v1/developers?teamId=${team.id}&categoryId=${category.id}`, {
+        headers: admin.headers,
+      })
+    ).json()) as { data: { userId: string; availability: string; openLoad: number }[] };
+    expect(listed.data).toEqual([
+      expect.objectContaining({ userId: developer.user.id, availability: "away", openLoad: 0 }),
+    ]);
+  });
+});
