@@ -1,0 +1,65 @@
+import { and, eq, isNull, or, type SQL, sql } from "drizzle-orm";
+import type { Database } from "../../db/database.ts";
+import { teamMembers, tickets } from "../../db/schema.ts";
+import type { Actor } from "../../lib/actor.ts";
+import { NotFoundError } from "../../lib/errors.ts";
+
+export type TicketRow = typeof tickets.$inferSelect;
+type Reader = Pick<Database, "select">;
+
+/**
+ * Which tickets a caller may see, as one SQL condition (so lists, counts and single reads agree):
+ * admins all; managers the teams they lead; developers the teams they belong to; everyone the
+ * tickets they reported or are assigned.
+ */
+export function visibleTickets(actor: Pick<Actor, "userId" | "role">): SQL {
+  if (actor.role === "admin") return sql`true`;
+  const mine = or(eq(tickets.reporterId, actor.userId), eq(tickets.assigneeId, actor.userId)) as SQL;
+  if (actor.role === "reporter") return eq(tickets.reporterId, actor.userId);
+  const teamRole = actor.role === "manager" ? sql` and ${teamMembers.role} = 'lead'` : sql``;
+  const inMyTeams = sql`${tickets.teamId} in (select ${teamMembers.teamId} from ${teamMembers} where ${teamMembers.userId} = ${actor.userId}${teamRole})`;
+  return or(mine, inMyTeams) as SQL;
+}
+
+/** Soft-deleted tickets are seen only by those who can restore them. */
+export function canSeeDeleted(actor: Pick<Actor, "role">): boolean {
+  return actor.role === "admin" || actor.role === "manager";
+}
+
+/**
+ * Loads a ticket the caller may see, or throws the same 404 as for a missing one: another team's
+ * ticket must be indistinguishable from no ticket. Pass `tx` and `forUpdate` inside a transaction.
+ */
+export async function loadVisibleTicket(
+  db: Reader,
+  actor: Pick<Actor, "userId" | "role">,
+  id: string,
+  options: { includeDeleted?: boolean; forUpdate?: boolean } = {},
+): Promise<TicketRow> {
+  const deleted = options.includeDeleted && canSeeDeleted(actor) ? undefined : isNull(tickets.deletedAt);
+  const query = db
+    .select()
+    .from(tickets)
+    .where(and(eq(tickets.id, id), visibleTickets(actor), deleted))
+    .limit(1);
+  const [row] = options.forUpdate ? await query.for("update", { of: tickets }) : await query;
+  if (!row) throw ticketNotFound();
+  return row;
+}
+
+export function ticketNotFound(): NotFoundError {
+  return new NotFoundError("No such ticket.", "ticket_not_found");
+}
+
+/** Teams the caller leads: where a manager may assign, delete and restore. */
+export async function teamsLedBy(db: Reader, userId: string): Promise<Set<string>> {
+  const rows = await db
+    .select({ teamId: teamMembers.teamId })
+    .from(teamMembers)
+    .where(and(eq(teamMembers.userId, userId), eq(teamMembers.role, "lead")));
+  return new Set(rows.map((row) => row.teamId));
+}
+
+export function ticketKey(number: number): string {
+  return `TIX-${number}`;
+}

@@ -1,0 +1,114 @@
+import { z } from "@hono/zod-openapi";
+
+export const TICKET_STATUSES = ["open", "in_progress", "blocked", "resolved", "closed"] as const;
+export const TICKET_PRIORITIES = ["low", "medium", "high", "urgent"] as const;
+export type TicketStatus = (typeof TICKET_STATUSES)[number];
+export type TicketPriority = (typeof TICKET_PRIORITIES)[number];
+
+const Timestamp = z.iso.datetime();
+
+export const Ticket = z
+  .object({
+    id: z.uuid(),
+    key: z.string().openapi({ example: "TIX-123" }),
+    title: z.string(),
+    description: z.string().openapi({ description: "Markdown" }),
+    status: z.enum(TICKET_STATUSES),
+    priority: z.enum(TICKET_PRIORITIES),
+    categoryId: z.uuid().nullable(),
+    teamId: z.uuid().nullable(),
+    reporterId: z.uuid(),
+    assigneeId: z.uuid().nullable(),
+    tags: z.array(z.string()),
+    dueAt: Timestamp.nullable(),
+    firstResponseDueAt: Timestamp.nullable(),
+    resolutionDueAt: Timestamp.nullable(),
+    firstRespondedAt: Timestamp.nullable(),
+    resolvedAt: Timestamp.nullable(),
+    closedAt: Timestamp.nullable(),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+    version: z.number().int(),
+    deletedAt: Timestamp.nullable(),
+  })
+  .openapi("Ticket");
+export type Ticket = z.infer<typeof Ticket>;
+
+export const TicketRef = z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) });
+
+export const TITLE_MAX = 200;
+export const DESCRIPTION_MAX = 20_000;
+export const TAGS_MAX = 20;
+
+const Title = z.string().trim().min(1).max(TITLE_MAX).openapi({ example: "Printer on floor 3 is on fire" });
+const Description = z
+  .string()
+  .max(DESCRIPTION_MAX)
+  .openapi({ description: "Markdown, up to 20,000 characters" });
+export const DateTime = z.iso.datetime({ offset: true }).transform((value) => new Date(value));
+
+/** Tags are compared as written by nobody: trimmed, lower-cased, de-duplicated. */
+export const Tag = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^[a-z0-9._-]{1,40}$/, { error: "1 to 40 characters of a-z, 0-9, '-', '_' or '.'" });
+const Tags = z
+  .array(Tag)
+  .max(TAGS_MAX)
+  .transform((tags) => [...new Set(tags)])
+  .openapi({ example: ["printer", "floor-3"], description: "At most 20; normalized to lower case" });
+
+export const CreateTicket = z
+  .object({
+    title: Title,
+    description: Description.default(""),
+    priority: z.enum(TICKET_PRIORITIES).default("medium"),
+    categoryId: z.uuid().nullable().optional(),
+    teamId: z.uuid().nullable().optional().openapi({
+      description: "Not for reporters; defaults to the category's default team",
+    }),
+    tags: Tags.default([]),
+    dueAt: DateTime.nullable().optional(),
+  })
+  .strict()
+  .openapi("CreateTicket");
+export type CreateTicket = z.output<typeof CreateTicket>;
+
+/** JSON Merge Patch: absent = unchanged, null clears a nullable field. */
+export const UpdateTicket = z
+  .object({
+    title: Title,
+    description: Description,
+    priority: z.enum(TICKET_PRIORITIES),
+    status: z.enum(TICKET_STATUSES),
+    categoryId: z.uuid().nullable(),
+    teamId: z.uuid().nullable(),
+    tags: Tags,
+    dueAt: DateTime.nullable(),
+    firstResponseDueAt: DateTime.nullable().openapi({ description: "SLA override (managers, admins)" }),
+    resolutionDueAt: DateTime.nullable().openapi({ description: "SLA override (managers, admins)" }),
+    assigneeId: z.unknown().openapi({ description: "Not settable here: use /assignment" }),
+  })
+  .partial()
+  .strict()
+  .superRefine((patch, ctx) => {
+    if ("assigneeId" in patch)
+      ctx.addIssue({
+        code: "custom",
+        path: ["assigneeId"],
+        message: "is changed through /v1/tickets/{id}/assignment",
+      });
+    if (Object.keys(patch).length === 0)
+      ctx.addIssue({ code: "custom", message: "must change at least one field" });
+  })
+  .openapi("UpdateTicket");
+export type UpdateTicket = Omit<z.output<typeof UpdateTicket>, "assigneeId">;
+
+export const IfMatch = z.object({
+  "if-match": z.string().optional().openapi({ description: 'Entity tag, e.g. "3"' }),
+});
+
+export const IdempotencyKey = z.object({
+  "idempotency-key": z.string().optional().openapi({ description: "Replays the stored response for 24 h" }),
+});
