@@ -1,0 +1,169 @@
+import { and, eq, isNull, sql } from "drizzle-orm";
+import { ticketComments, tickets, users } from "../../db/schema.ts";
+import type { Deps } from "../../deps.ts";
+import type { Actor } from "../../lib/actor.ts";
+import { writeAudit } from "../../lib/audit.ts";
+import { ForbiddenError, PreconditionFailedError } from "../../lib/errors.ts";
+import { loadVisibleTicket } from "../tickets/access.ts";
+import { commentNotFound, findVisibleComment, listTicketComments, toComment } from "./queries.ts";
+import type { Comment, CommentVisibility } from "./schemas.ts";
+
+type Tx = Parameters<Parameters<Deps["db"]["transaction"]>[0]>[0];
+
+export async function listComments(
+  deps: Deps,
+  actor: Actor,
+  ticketId: string,
+  query: { limit: number; cursor?: string | undefined; count?: boolean | undefined },
+) {
+  await loadVisibleTicket(deps.db, actor, ticketId);
+  return listTicketComments(deps.db, actor, ticketId, query);
+}
+
+/**
+ * Anyone who can see the ticket may comment; reporters only publicly. The first public comment by
+ * someone other than the reporter records the ticket's first response, in the same transaction.
+ *
+ * Audit convention (the ticket activity feed relies on it): `after` always carries `ticketId` and
+ * `visibility`, so a reader can scope and filter comment rows without joining the comments table.
+ */
+export async function createComment(
+  deps: Deps,
+  actor: Actor,
+  ticketId: string,
+  input: { body: string; visibility: CommentVisibility },
+): Promise<Comment> {
+  return deps.db.transaction(async (tx) => {
+    const ticket = await loadVisibleTicket(tx, actor, ticketId);
+    if (actor.role === "reporter" && input.visibility === "internal") {
+      throw new ForbiddenError("Reporters may only post public comments.", "field_forbidden", [
+        { path: "body.visibility", message: "internal comments are for staff only" },
+      ]);
+    }
+    const [row] = await tx
+      .insert(ticketComments)
+      .values({ ticketId, authorId: actor.userId, body: input.body, visibility: input.visibility })
+      .returning();
+    if (!row) throw new Error("insert returned nothing");
+    if (input.visibility === "public" && actor.role !== "reporter" && actor.userId !== ticket.reporterId) {
+      await recordFirstResponse(tx, ticketId);
+    }
+    await writeAudit(tx, actor, {
+      action: "comment.created",
+      entityType: "comment",
+      entityId: row.id,
+      before: null,
+      after: { ticketId, visibility: row.visibility, body: row.body },
+    });
+    return toComment(row, await authorName(tx, actor.userId));
+  });
+}
+
+/** Only the author edits; the body is the only editable field. */
+export async function updateComment(
+  deps: Deps,
+  actor: Actor,
+  ref: { ticketId: string; commentId: string },
+  body: string,
+  expectedVersion: number | undefined,
+): Promise<Comment> {
+  return deps.db.transaction(async (tx) => {
+    const current = await loadOwnComment(tx, actor, ref, expectedVersion);
+    const [row] = await tx
+      .update(ticketComments)
+      .set({ body, updatedAt: sql`now()`, version: sql`${ticketComments.version} + 1` })
+      .where(conditionalOn(ref.commentId, expectedVersion))
+      .returning();
+    if (!row) throw await stale(tx, ref.commentId);
+    await writeAudit(tx, actor, {
+      action: "comment.updated",
+      entityType: "comment",
+      entityId: row.id,
+      before: { body: current.comment.body },
+      after: { ticketId: ref.ticketId, visibility: row.visibility, body: row.body },
+    });
+    return toComment(row, current.authorName);
+  });
+}
+
+/** Soft delete by the author: the row stays (and its audit trail), every read leaves it out. */
+export async function deleteComment(
+  deps: Deps,
+  actor: Actor,
+  ref: { ticketId: string; commentId: string },
+  expectedVersion: number | undefined,
+): Promise<void> {
+  await deps.db.transaction(async (tx) => {
+    await loadOwnComment(tx, actor, ref, expectedVersion);
+    const [row] = await tx
+      .update(ticketComments)
+      .set({ deletedAt: sql`now()`, updatedAt: sql`now()`, version: sql`${ticketComments.version} + 1` })
+      .where(conditionalOn(ref.commentId, expectedVersion))
+      .returning();
+    if (!row) throw await stale(tx, ref.commentId);
+    await writeAudit(tx, actor, {
+      action: "comment.deleted",
+      entityType: "comment",
+      entityId: row.id,
+      before: { deletedAt: null },
+      after: { ticketId: ref.ticketId, visibility: row.visibility, deletedAt: row.deletedAt?.toISOString() },
+    });
+  });
+}
+
+/**
+ * 404 when the caller cannot see the ticket or the comment (a reporter and an internal comment),
+ * 403 when they can see it but did not write it, 412 when If-Match names another version.
+ */
+async function loadOwnComment(
+  tx: Tx,
+  actor: Actor,
+  ref: { ticketId: string; commentId: string },
+  expectedVersion: number | undefined,
+) {
+  await loadVisibleTicket(tx, actor, ref.ticketId);
+  const current = await findVisibleComment(tx, actor, ref.ticketId, ref.commentId);
+  if (!current) throw commentNotFound();
+  if (current.comment.authorId !== actor.userId) {
+    throw new ForbiddenError("Only the author may change or delete a comment.", "not_comment_author");
+  }
+  if (expectedVersion !== undefined && expectedVersion !== current.comment.version) {
+    throw new PreconditionFailedError("The comment changed since you read it.", {
+      currentVersion: current.comment.version,
+    });
+  }
+  return current;
+}
+
+/** Without If-Match the last writer wins; with it, the update only applies to that version. */
+function conditionalOn(commentId: string, expectedVersion: number | undefined) {
+  return and(
+    eq(ticketComments.id, commentId),
+    isNull(ticketComments.deletedAt),
+    expectedVersion === undefined ? undefined : eq(ticketComments.version, expectedVersion),
+  );
+}
+
+async function stale(tx: Tx, commentId: string) {
+  const [row] = await tx
+    .select({ version: ticketComments.version, deletedAt: ticketComments.deletedAt })
+    .from(ticketComments)
+    .where(eq(ticketComments.id, commentId));
+  if (!row || row.deletedAt) return commentNotFound();
+  return new PreconditionFailedError("The comment changed since you read it.", {
+    currentVersion: row.version,
+  });
+}
+
+/** Conditional, so concurrent first comments record the earliest one only. */
+async function recordFirstResponse(tx: Tx, ticketId: string) {
+  await tx
+    .update(tickets)
+    .set({ firstRespondedAt: sql`now()`, updatedAt: sql`now()`, version: sql`${tickets.version} + 1` })
+    .where(and(eq(tickets.id, ticketId), isNull(tickets.firstRespondedAt)));
+}
+
+async function authorName(tx: Tx, userId: string): Promise<string> {
+  const [row] = await tx.select({ name: users.name }).from(users).where(eq(users.id, userId));
+  return row?.name ?? "";
+}
