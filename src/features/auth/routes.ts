@@ -1,8 +1,10 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../../app-env.ts";
+import { actorOf } from "../../lib/actor.ts";
 import { jsonBody, jsonContent, problemResponses, validationHook } from "../../lib/openapi.ts";
 import { authenticate, authOf } from "../../middleware/authenticate.ts";
 import { rateLimit } from "../../middleware/rate-limit.ts";
+import { requestOriginOf } from "../audit/origin.ts";
 import { User } from "../users/schemas.ts";
 import { limitLoginFailures } from "./login-throttle.ts";
 import { clearRefreshCookie, readRefreshCookie, setRefreshCookie } from "./refresh-cookie.ts";
@@ -123,7 +125,7 @@ const changePassword = createRoute({
 
 export const authRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
   .openapi(register, async (c) => {
-    const user = await auth.registerReporter(c.var.deps, c.req.valid("json"));
+    const user = await auth.registerReporter(c.var.deps, c.req.valid("json"), requestOriginOf(c));
     return c.json(user, 201);
   })
   .openapi(login, async (c) => {
@@ -162,6 +164,6 @@ export const authRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook 
     return c.body(null, 204);
   })
   .openapi(changePassword, async (c) => {
-    await auth.changePassword(c.var.deps, authOf(c), c.req.valid("json"));
+    await auth.changePassword(c.var.deps, actorOf(c), c.req.valid("json"));
     return c.body(null, 204);
   });

@@ -2,9 +2,13 @@ import { eq, sql } from "drizzle-orm";
 import type { Auth } from "../../app-env.ts";
 import { users } from "../../db/schema.ts";
 import type { Deps } from "../../deps.ts";
+import type { Actor } from "../../lib/actor.ts";
+import { writeAudit } from "../../lib/audit.ts";
 import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError } from "../../lib/errors.ts";
+import { type RequestOrigin, selfActor } from "../audit/origin.ts";
 import { findUserByEmail, findUserById, isUniqueViolation, toUser, type UserRow } from "../users/queries.ts";
 import type { User } from "../users/schemas.ts";
+import { auditedUser } from "../users/service.ts";
 import { issueAccessToken } from "./access-tokens.ts";
 import type { SessionMeta } from "./session-store.ts";
 import { sessionsOf } from "./sessions.ts";
@@ -29,16 +33,31 @@ const invalidCredentials = () =>
 const invalidRefreshToken = () =>
   new UnauthorizedError("The refresh token is invalid, expired or already used.", "invalid_refresh_token");
 
-export async function registerReporter(deps: Deps, input: { email: string; password: string; name: string }) {
+/** The new account is its own actor in the audit row (from the request's IP and user agent). */
+export async function registerReporter(
+  deps: Deps,
+  input: { email: string; password: string; name: string },
+  origin: RequestOrigin,
+) {
   if (!deps.config.SIGNUP_ENABLED)
     throw new ForbiddenError("Self-registration is turned off.", "signup_disabled");
   const passwordHash = await deps.passwords.hash(input.password);
   try {
-    const [row] = await deps.db
-      .insert(users)
-      .values({ email: input.email, name: input.name, role: "reporter", passwordHash })
-      .returning();
-    return toUser(row as UserRow);
+    const row = await deps.db.transaction(async (tx) => {
+      const [inserted] = await tx
+        .insert(users)
+        .values({ email: input.email, name: input.name, role: "reporter", passwordHash })
+        .returning();
+      const created = inserted as UserRow;
+      await writeAudit(tx, selfActor({ userId: created.id, role: created.role }, origin), {
+        action: "user.registered",
+        entityType: "user",
+        entityId: created.id,
+        after: auditedUser(created),
+      });
+      return created;
+    });
+    return toUser(row);
   } catch (error) {
     // Registration has to say so for the person to sign in instead; login never reveals accounts.
     if (isUniqueViolation(error))
@@ -99,21 +118,30 @@ export async function revokeMySession(deps: Deps, auth: Auth, sessionId: string)
   if (!revoked) throw new NotFoundError("No such session.", "session_not_found");
 }
 
+/** The audit row says only that it happened (and that other sessions ended), never a hash. */
 export async function changePassword(
   deps: Deps,
-  auth: Auth,
+  actor: Actor,
   input: { currentPassword: string; newPassword: string },
 ): Promise<void> {
-  const user = await findUserById(deps.db, auth.userId);
+  const user = await findUserById(deps.db, actor.userId);
   if (!user || !(await deps.passwords.verify(user.passwordHash, input.currentPassword))) {
     throw new ForbiddenError("The current password is incorrect.", "invalid_current_password");
   }
   const passwordHash = await deps.passwords.hash(input.newPassword);
-  await deps.db
-    .update(users)
-    .set({ passwordHash, updatedAt: sql`now()`, version: sql`${users.version} + 1` })
-    .where(eq(users.id, auth.userId));
-  await sessionsOf(deps).revokeAll(auth.userId, auth.sessionId);
+  await deps.db.transaction(async (tx) => {
+    await tx
+      .update(users)
+      .set({ passwordHash, updatedAt: sql`now()`, version: sql`${users.version} + 1` })
+      .where(eq(users.id, actor.userId));
+    await writeAudit(tx, actor, {
+      action: "user.password_changed",
+      entityType: "user",
+      entityId: actor.userId,
+      after: { otherSessionsEnded: true },
+    });
+  });
+  await sessionsOf(deps).revokeAll(actor.userId, actor.sessionId);
 }
 
 async function tokenPair(

@@ -1,5 +1,6 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../../app-env.ts";
+import { actorOf } from "../../lib/actor.ts";
 import { etagOf } from "../../lib/etag.ts";
 import { jsonBody, jsonContent, problemResponses, validationHook } from "../../lib/openapi.ts";
 import { authenticate, authOf } from "../../middleware/authenticate.ts";
@@ -38,7 +39,7 @@ export const meRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
     return c.json(user, 200);
   })
   .openapi(patchMe, async (c) => {
-    const user = await renameMe(c.var.deps, authOf(c), c.req.valid("json").name);
+    const user = await renameMe(c.var.deps, actorOf(c), c.req.valid("json").name);
     c.header("ETag", etagOf(user.version));
     return c.json(user, 200);
   });

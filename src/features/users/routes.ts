@@ -1,8 +1,10 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../../app-env.ts";
+import { actorOf } from "../../lib/actor.ts";
 import { etagOf, versionFromIfMatch } from "../../lib/etag.ts";
 import { jsonBody, jsonContent, problemResponses, validationHook } from "../../lib/openapi.ts";
-import { authenticate, authOf } from "../../middleware/authenticate.ts";
+import { authenticate } from "../../middleware/authenticate.ts";
+import { idempotent } from "../../middleware/idempotency.ts";
 import { rateLimit } from "../../middleware/rate-limit.ts";
 import { requireRole } from "../../middleware/require-role.ts";
 import { CreateUser, UpdateUser, User, UserList, UserListQuery, UserRef } from "./schemas.ts";
@@ -12,6 +14,12 @@ const tags = ["Users"];
 const security = [{ bearerAuth: [] }];
 const IfMatch = z.object({
   "if-match": z.string().optional().openapi({ description: 'Entity tag, e.g. "3"' }),
+});
+const IdempotencyKey = z.object({
+  "idempotency-key": z
+    .string()
+    .optional()
+    .openapi({ description: "Replays the stored response for a retry with the same key and body (24 h)" }),
 });
 
 const list = createRoute({
@@ -31,11 +39,11 @@ const create = createRoute({
   tags,
   security,
   summary: "Create a user with a role",
-  middleware: [authenticate(), rateLimit("write", { by: "user" }), requireRole("admin")],
-  request: { body: jsonBody(CreateUser) },
+  middleware: [authenticate(), rateLimit("write", { by: "user" }), requireRole("admin"), idempotent()],
+  request: { headers: IdempotencyKey, body: jsonBody(CreateUser) },
   responses: {
     201: jsonContent(User, "The new user"),
-    ...problemResponses(400, 401, 403, 409, 413, 415, 429),
+    ...problemResponses(400, 401, 403, 409, 413, 415, 422, 429),
   },
 });
 
@@ -57,7 +65,8 @@ const update = createRoute({
   security,
   summary: "Change a user's name, role or status",
   description:
-    "Disabling ends every session of the user at once; a role change applies to their next request.",
+    "Disabling ends every session of the user at once (audited as `session.revoked` on the user, " +
+    "besides `user.updated`); a role change applies to their next request.",
   middleware: [authenticate(), rateLimit("write", { by: "user" }), requireRole("admin")],
   request: { params: UserRef, headers: IfMatch, body: jsonBody(UpdateUser) },
   responses: {
@@ -69,7 +78,7 @@ const update = createRoute({
 export const usersRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
   .openapi(list, async (c) => c.json(await usersService.listUsers(c.var.deps, c.req.valid("query")), 200))
   .openapi(create, async (c) => {
-    const user = await usersService.createUser(c.var.deps, c.req.valid("json"));
+    const user = await usersService.createUser(c.var.deps, actorOf(c), c.req.valid("json"));
     c.header("Location", `/v1/users/${user.id}`);
     c.header("ETag", etagOf(user.version));
     return c.json(user, 201);
@@ -83,7 +92,7 @@ export const usersRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook
     const expectedVersion = versionFromIfMatch(c.req.valid("header")["if-match"]);
     const user = await usersService.updateUser(
       c.var.deps,
-      authOf(c),
+      actorOf(c),
       c.req.valid("param").id,
       c.req.valid("json"),
       expectedVersion,

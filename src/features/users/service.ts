@@ -1,10 +1,13 @@
-import { and, desc, eq, lt, or, sql } from "drizzle-orm";
-import type { Auth } from "../../app-env.ts";
+import { and, eq, sql } from "drizzle-orm";
 import { users } from "../../db/schema.ts";
 import type { Deps } from "../../deps.ts";
-import { decodeCursor, encodeCursor } from "../../lib/cursor.ts";
+import type { Actor } from "../../lib/actor.ts";
+import { writeAudit } from "../../lib/audit.ts";
 import { ConflictError, NotFoundError, PreconditionFailedError } from "../../lib/errors.ts";
+import { exactTime, newestFirst, newestFirstAfter } from "../../lib/keyset.ts";
+import { pageOf } from "../../lib/list.ts";
 import { sessionsOf } from "../auth/sessions.ts";
+import { invalidateDeveloperLoads } from "../developers/cache.ts";
 import { findUserById, isUniqueViolation, toUser, type UserRow } from "./queries.ts";
 import type { Role, User } from "./schemas.ts";
 
@@ -15,30 +18,20 @@ export interface UserListFilter {
   cursor?: string | undefined;
 }
 
-const isUserCursor = (values: unknown[]): values is [string, string] =>
-  values.length === 2 && typeof values[0] === "string" && typeof values[1] === "string";
-
-/** Newest first, by (created_at, id) so pages never skip or repeat rows. */
+/** Newest first, by (created_at, id) at full precision, so pages never skip or repeat rows. */
 export async function listUsers(deps: Deps, filter: UserListFilter) {
   const conditions = [];
   if (filter.role) conditions.push(eq(users.role, filter.role));
   if (filter.status) conditions.push(eq(users.status, filter.status));
-  if (filter.cursor) {
-    const [createdAt, id] = decodeCursor<[string, string]>(filter.cursor, isUserCursor);
-    const after = new Date(createdAt);
-    conditions.push(or(lt(users.createdAt, after), and(eq(users.createdAt, after), lt(users.id, id))));
-  }
+  if (filter.cursor) conditions.push(newestFirstAfter(users.createdAt, users.id, filter.cursor));
   const rows = await deps.db
-    .select()
+    .select({ row: users, exactCreatedAt: exactTime(users.createdAt) })
     .from(users)
     .where(and(...conditions))
-    .orderBy(desc(users.createdAt), desc(users.id))
+    .orderBy(...newestFirst(users.createdAt, users.id))
     .limit(filter.limit + 1);
-  const page = rows.slice(0, filter.limit);
-  const last = page.at(-1);
-  const nextCursor =
-    rows.length > filter.limit && last ? encodeCursor([last.createdAt.toISOString(), last.id]) : null;
-  return { data: page.map(toUser), nextCursor };
+  const { page, nextCursor } = pageOf(rows, filter.limit, (entry) => [entry.exactCreatedAt, entry.row.id]);
+  return { data: page.map((entry) => toUser(entry.row)), nextCursor };
 }
 
 export async function getUser(deps: Deps, id: string): Promise<User> {
@@ -47,17 +40,35 @@ export async function getUser(deps: Deps, id: string): Promise<User> {
   return toUser(row);
 }
 
+/** What audit rows record about a user: never the password hash. */
+export function auditedUser(row: UserRow) {
+  return { email: row.email, name: row.name, role: row.role, status: row.status };
+}
+
 export async function createUser(
   deps: Deps,
+  actor: Actor,
   input: { email: string; name: string; role: Role; password: string },
 ): Promise<User> {
+  // Hashing is slow on purpose: done before the transaction so it holds no connection meanwhile.
   const passwordHash = await deps.passwords.hash(input.password);
   try {
-    const [row] = await deps.db
-      .insert(users)
-      .values({ email: input.email, name: input.name, role: input.role, passwordHash })
-      .returning();
-    return toUser(row as UserRow);
+    const row = await deps.db.transaction(async (tx) => {
+      const [inserted] = await tx
+        .insert(users)
+        .values({ email: input.email, name: input.name, role: input.role, passwordHash })
+        .returning();
+      const created = inserted as UserRow;
+      await writeAudit(tx, actor, {
+        action: "user.created",
+        entityType: "user",
+        entityId: created.id,
+        after: auditedUser(created),
+      });
+      return created;
+    });
+    if (row.role === "developer") await invalidateDeveloperLoads(deps);
+    return toUser(row);
   } catch (error) {
     if (isUniqueViolation(error))
       throw new ConflictError("An account with this email already exists.", "email_taken");
@@ -78,7 +89,7 @@ export interface UserPatch {
  */
 export async function updateUser(
   deps: Deps,
-  actor: Auth,
+  actor: Actor,
   id: string,
   patch: UserPatch,
   expectedVersion?: number,
@@ -114,22 +125,58 @@ export async function updateUser(
       .set({ ...patch, updatedAt: sql`now()`, version: sql`${users.version} + 1` })
       .where(eq(users.id, id))
       .returning();
-    return row as UserRow;
+    const changed = row as UserRow;
+    await writeAudit(tx, actor, {
+      action: "user.updated",
+      entityType: "user",
+      entityId: id,
+      before: auditedUser(current),
+      after: auditedUser(changed),
+    });
+    if (current.status === "active" && changed.status === "disabled") {
+      // Sessions live in Redis and end right after the commit; the log records that an admin ended
+      // all of them (one row, on the user), not each session id: a login racing the disable would
+      // otherwise be missing from the list, while revokeAll still ends it.
+      await writeAudit(tx, actor, {
+        action: "session.revoked",
+        entityType: "user",
+        entityId: id,
+        after: { sessions: "all", reason: "user_disabled" },
+      });
+    }
+    return changed;
   });
   if (patch.status === "disabled") {
     // Authentication also checks the status on every request, so this cannot be raced; ending the
     // sessions makes their refresh tokens useless too.
     await sessionsOf(deps).revokeAll(id);
   }
+  // Who counts as an active developer (lists, suggestions) follows role and status.
+  if (patch.role !== undefined || patch.status !== undefined) await invalidateDeveloperLoads(deps);
   return toUser(updated);
 }
 
-export async function renameMe(deps: Deps, actor: Auth, name: string): Promise<User> {
-  const [row] = await deps.db
-    .update(users)
-    .set({ name, updatedAt: sql`now()`, version: sql`${users.version} + 1` })
-    .where(eq(users.id, actor.userId))
-    .returning();
-  if (!row) throw new NotFoundError("No such user.", "user_not_found");
+export async function renameMe(deps: Deps, actor: Actor, name: string): Promise<User> {
+  const row = await deps.db.transaction(async (tx) => {
+    const [current] = await tx
+      .select({ name: users.name })
+      .from(users)
+      .where(eq(users.id, actor.userId))
+      .for("update");
+    if (!current) throw new NotFoundError("No such user.", "user_not_found");
+    const [renamed] = await tx
+      .update(users)
+      .set({ name, updatedAt: sql`now()`, version: sql`${users.version} + 1` })
+      .where(eq(users.id, actor.userId))
+      .returning();
+    await writeAudit(tx, actor, {
+      action: "user.renamed",
+      entityType: "user",
+      entityId: actor.userId,
+      before: { name: current.name },
+      after: { name },
+    });
+    return renamed as UserRow;
+  });
   return toUser(row);
 }

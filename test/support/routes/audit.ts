@@ -1,0 +1,5 @@
+import type { ProtectedRoute } from "../route-table.ts";
+
+export const AUDIT_ROUTES: readonly ProtectedRoute[] = [
+  { method: "GET", path: "/v1/audit-log", allowed: ["admin"], request: { path: "/v1/audit-log?limit=1" } },
+];
