@@ -3,16 +3,24 @@ import { createMiddleware } from "hono/factory";
 import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "./app-env.ts";
 import type { DepsProvider } from "./deps.ts";
+import { assignmentsRoutes } from "./features/assignments/routes.ts";
+import { auditRoutes } from "./features/audit/routes.ts";
 import { authRoutes } from "./features/auth/routes.ts";
+import { categoriesRoutes } from "./features/categories/routes.ts";
+import { commentsRoutes } from "./features/comments/routes.ts";
+import { developersRoutes } from "./features/developers/routes.ts";
 import { mountApiDocs } from "./features/docs/routes.ts";
 import { meRoutes } from "./features/me/routes.ts";
 import { systemRoutes } from "./features/system/routes.ts";
+import { teamsRoutes } from "./features/teams/routes.ts";
+import { ticketsRoutes } from "./features/tickets/routes.ts";
 import { usersRoutes } from "./features/users/routes.ts";
 import { validationHook } from "./lib/openapi.ts";
 import { limitBodySize } from "./middleware/body-limit.ts";
 import { corsFromOrigins } from "./middleware/cors.ts";
 import { handleErrors } from "./middleware/error-handler.ts";
 import { handleNotFound } from "./middleware/not-found.ts";
+import { privateCaching } from "./middleware/private-caching.ts";
 import { requestId } from "./middleware/request-id.ts";
 import { requestLog } from "./middleware/request-log.ts";
 
@@ -34,12 +42,20 @@ export function createApp(provider: DepsProvider) {
   app.use(corsFromOrigins(config.CORS_ORIGINS));
   app.use(secureHeaders());
   app.use(limitBodySize(config.MAX_BODY_BYTES));
+  app.use("/v1/*", privateCaching());
 
   const routes = app
     .route("/", systemRoutes)
     .route("/v1/auth", authRoutes)
     .route("/v1/me", meRoutes)
-    .route("/v1/users", usersRoutes);
+    .route("/v1/users", usersRoutes)
+    .route("/v1/teams", teamsRoutes)
+    .route("/v1/categories", categoriesRoutes)
+    .route("/v1/developers", developersRoutes)
+    .route("/v1/tickets", ticketsRoutes)
+    .route("/v1/tickets", commentsRoutes)
+    .route("/v1/tickets", assignmentsRoutes)
+    .route("/v1/audit-log", auditRoutes);
   mountApiDocs(app);
 
   app.onError(handleErrors(logger, config.MAX_BODY_BYTES));
