@@ -1,4 +1,6 @@
+import { count, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { users } from "../../src/db/schema.ts";
 import {
   createUser,
   DEFAULT_PASSWORD,
@@ -71,6 +73,21 @@ describe("users admin", () => {
     } while (cursor && pages < 50);
     expect(seen.length).toBeGreaterThanOrEqual(5);
     expect(new Set(seen).size).toBe(seen.length);
+  });
+
+  it("adds the total on count=true, matching the filter", async () => {
+    await createUser(ctx, { role: "manager" });
+    const response = await ctx.app.request("/v1/users?role=manager&count=true&limit=1", {
+      headers: admin.headers,
+    });
+    const page = (await response.json()) as { data: unknown[]; total: number };
+    const [managers] = await ctx.deps.db.select({ n: count() }).from(users).where(eq(users.role, "manager"));
+    expect(page.data).toHaveLength(1);
+    expect(page.total).toBe(managers?.n);
+    const without = (await (
+      await ctx.app.request("/v1/users?limit=1", { headers: admin.headers })
+    ).json()) as object;
+    expect(without).not.toHaveProperty("total");
   });
 
   it("rejects a malformed cursor and out-of-range limit with 400", async () => {

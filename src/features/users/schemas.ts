@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { ListQuery, listOf } from "../../lib/list.ts";
 import { NewPassword } from "../auth/password-policy.ts";
 
 export const ROLES = ["admin", "manager", "developer", "reporter"] as const;
@@ -43,13 +44,9 @@ export const UpdateUser = z
 
 export const UpdateMe = z.object({ name: PersonName }).strict().openapi("UpdateMe");
 
-export const UserListQuery = z.object({
+export const UserListQuery = ListQuery.extend({
   role: z.enum(ROLES).optional(),
   status: z.enum(USER_STATUSES).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(25),
-  cursor: z.string().max(200).optional(),
 });
 
-export const UserList = z
-  .object({ data: z.array(User), nextCursor: z.string().nullable() })
-  .openapi("UserList");
+export const UserList = listOf(User, "UserList");

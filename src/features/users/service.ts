@@ -1,4 +1,4 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, count, eq, sql } from "drizzle-orm";
 import { users } from "../../db/schema.ts";
 import type { Deps } from "../../deps.ts";
 import type { Actor } from "../../lib/actor.ts";
@@ -16,13 +16,15 @@ export interface UserListFilter {
   status?: "active" | "disabled" | undefined;
   limit: number;
   cursor?: string | undefined;
+  count?: boolean | undefined;
 }
 
 /** Newest first, by (created_at, id) at full precision, so pages never skip or repeat rows. */
 export async function listUsers(deps: Deps, filter: UserListFilter) {
-  const conditions = [];
-  if (filter.role) conditions.push(eq(users.role, filter.role));
-  if (filter.status) conditions.push(eq(users.status, filter.status));
+  const filters = [];
+  if (filter.role) filters.push(eq(users.role, filter.role));
+  if (filter.status) filters.push(eq(users.status, filter.status));
+  const conditions = [...filters];
   if (filter.cursor) conditions.push(newestFirstAfter(users.createdAt, users.id, filter.cursor));
   const rows = await deps.db
     .select({ row: users, exactCreatedAt: exactTime(users.createdAt) })
@@ -31,7 +33,13 @@ export async function listUsers(deps: Deps, filter: UserListFilter) {
     .orderBy(...newestFirst(users.createdAt, users.id))
     .limit(filter.limit + 1);
   const { page, nextCursor } = pageOf(rows, filter.limit, (entry) => [entry.exactCreatedAt, entry.row.id]);
-  return { data: page.map((entry) => toUser(entry.row)), nextCursor };
+  const data = page.map((entry) => toUser(entry.row));
+  if (!filter.count) return { data, nextCursor };
+  const [counted] = await deps.db
+    .select({ total: count() })
+    .from(users)
+    .where(and(...filters));
+  return { data, nextCursor, total: counted?.total ?? 0 };
 }
 
 export async function getUser(deps: Deps, id: string): Promise<User> {
