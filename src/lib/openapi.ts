@@ -48,6 +48,19 @@ export function problemResponses<const S extends keyof typeof PROBLEM_DESCRIPTIO
   return responses;
 }
 
+/** Optional conditional-request header of PATCH and DELETE routes: a stale tag is a 412. */
+export const IfMatch = z.object({
+  "if-match": z.string().optional().openapi({ description: 'The entity tag last read, e.g. "3"' }),
+});
+
+/** Optional header of every resource POST: a retry with the same key and body replays the answer. */
+export const IdempotencyKey = z.object({
+  "idempotency-key": z
+    .string()
+    .optional()
+    .openapi({ description: "Replays the stored response for a retry with the same key and body (24 h)" }),
+});
+
 /** A required JSON request body. Required, so that a non-JSON body reaches the hook and gets 415. */
 export function jsonBody<T extends z.ZodType>(schema: T, description?: string) {
   return {

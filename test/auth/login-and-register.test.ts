@@ -98,6 +98,22 @@ describe("register", () => {
     expect(problem.errors.map((error) => error.path)).toContain(path);
   });
 
+  it("replays a retried registration with the same Idempotency-Key instead of answering 409", async () => {
+    const ip = freshIp();
+    const body = { email: uniqueEmail("retry"), password: DEFAULT_PASSWORD, name: "Retry" };
+    const send = () =>
+      ctx.app.request(
+        "/v1/auth/register",
+        jsonRequest("POST", body, { "X-Forwarded-For": ip, "Idempotency-Key": "signup-attempt-1" }),
+      );
+    const first = await send();
+    const retry = await send();
+    expect(first.status).toBe(201);
+    expect(retry.status).toBe(201);
+    expect(retry.headers.get("Idempotent-Replayed")).toBe("true");
+    expect(await retry.json()).toEqual(await first.json());
+  });
+
   it("keeps a 256-character password whole (no truncation)", async () => {
     const email = uniqueEmail("long");
     const password = `${"é".repeat(255)}!`;

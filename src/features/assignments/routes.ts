@@ -2,7 +2,14 @@ import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../../app-env.ts";
 import { actorOf } from "../../lib/actor.ts";
 import { etagOf, versionFromIfMatch } from "../../lib/etag.ts";
-import { jsonBody, jsonContent, problemResponses, validationHook } from "../../lib/openapi.ts";
+import {
+  IdempotencyKey,
+  IfMatch,
+  jsonBody,
+  jsonContent,
+  problemResponses,
+  validationHook,
+} from "../../lib/openapi.ts";
 import { authenticate } from "../../middleware/authenticate.ts";
 import { idempotent } from "../../middleware/idempotency.ts";
 import { rateLimit } from "../../middleware/rate-limit.ts";
@@ -14,8 +21,6 @@ import {
   AssignmentResult,
   AssignmentSuggestions,
   AssignmentTicketRef,
-  IdempotencyKey,
-  IfMatch,
 } from "./schemas.ts";
 import * as assignments from "./service.ts";
 

@@ -91,10 +91,3 @@ export type AssignmentResult = z.infer<typeof AssignmentResult>;
 
 export const AssignmentHistory = listOf(AssignmentEntry, "AssignmentHistory");
 export const AssignmentHistoryQuery = ListQuery;
-
-export const IfMatch = z.object({
-  "if-match": z.string().optional().openapi({ description: 'The ticket\'s entity tag, e.g. "3"' }),
-});
-export const IdempotencyKey = z.object({
-  "idempotency-key": z.string().optional().openapi({ description: "Replays the stored response for 24 h" }),
-});

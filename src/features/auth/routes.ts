@@ -1,8 +1,15 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../../app-env.ts";
 import { actorOf } from "../../lib/actor.ts";
-import { jsonBody, jsonContent, problemResponses, validationHook } from "../../lib/openapi.ts";
+import {
+  IdempotencyKey,
+  jsonBody,
+  jsonContent,
+  problemResponses,
+  validationHook,
+} from "../../lib/openapi.ts";
 import { authenticate, authOf } from "../../middleware/authenticate.ts";
+import { idempotent } from "../../middleware/idempotency.ts";
 import { rateLimit } from "../../middleware/rate-limit.ts";
 import { requestOriginOf } from "../audit/origin.ts";
 import { User } from "../users/schemas.ts";
@@ -33,11 +40,11 @@ const register = createRoute({
   path: "/register",
   tags,
   summary: "Create a reporter account",
-  middleware: [rateLimit("register", { by: "ip", failClosed: true })],
-  request: { body: jsonBody(Register) },
+  middleware: [rateLimit("register", { by: "ip", failClosed: true }), idempotent()],
+  request: { headers: IdempotencyKey, body: jsonBody(Register) },
   responses: {
     201: jsonContent(User, "The new account"),
-    ...problemResponses(400, 403, 409, 413, 415, 429, 503),
+    ...problemResponses(400, 403, 409, 413, 415, 422, 429, 503),
   },
 });
 

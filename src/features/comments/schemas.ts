@@ -44,11 +44,3 @@ export const CreateComment = z
   .openapi("CreateComment");
 
 export const UpdateComment = z.object({ body: CommentBody }).strict().openapi("UpdateComment");
-
-export const IfMatch = z.object({
-  "if-match": z.string().optional().openapi({ description: 'Entity tag, e.g. "3"' }),
-});
-
-export const IdempotencyKey = z.object({
-  "idempotency-key": z.string().optional().openapi({ description: "Replays the stored response for 24 h" }),
-});

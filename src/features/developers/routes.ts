@@ -2,11 +2,11 @@ import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../../app-env.ts";
 import { actorOf } from "../../lib/actor.ts";
 import { etagOf, versionFromIfMatch } from "../../lib/etag.ts";
-import { jsonBody, jsonContent, problemResponses, validationHook } from "../../lib/openapi.ts";
+import { IfMatch, jsonBody, jsonContent, problemResponses, validationHook } from "../../lib/openapi.ts";
 import { authenticate } from "../../middleware/authenticate.ts";
 import { rateLimit } from "../../middleware/rate-limit.ts";
 import { requireRole } from "../../middleware/require-role.ts";
-import { IfMatch } from "../teams/schemas.ts";
+
 import { listDevelopers } from "./list.ts";
 import {
   DeveloperList,

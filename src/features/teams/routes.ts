@@ -2,22 +2,20 @@ import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../../app-env.ts";
 import { actorOf } from "../../lib/actor.ts";
 import { etagOf, versionFromIfMatch } from "../../lib/etag.ts";
-import { jsonBody, jsonContent, problemResponses, validationHook } from "../../lib/openapi.ts";
+import {
+  IdempotencyKey,
+  IfMatch,
+  jsonBody,
+  jsonContent,
+  problemResponses,
+  validationHook,
+} from "../../lib/openapi.ts";
 import { authenticate } from "../../middleware/authenticate.ts";
 import { idempotent } from "../../middleware/idempotency.ts";
 import { rateLimit } from "../../middleware/rate-limit.ts";
 import { requireRole } from "../../middleware/require-role.ts";
 import { memberRoutes } from "./member-routes.ts";
-import {
-  CreateTeam,
-  IdempotencyKey,
-  IfMatch,
-  Team,
-  TeamList,
-  TeamListQuery,
-  TeamRef,
-  UpdateTeam,
-} from "./schemas.ts";
+import { CreateTeam, Team, TeamList, TeamListQuery, TeamRef, UpdateTeam } from "./schemas.ts";
 import * as teamsService from "./service.ts";
 
 const tags = ["Teams"];

@@ -60,10 +60,3 @@ export const PutTeamMember = z
   .strict()
   .openapi("PutTeamMember");
 export const TeamMemberList = listOf(TeamMember, "TeamMemberList");
-
-export const IfMatch = z.object({
-  "if-match": z.string().optional().openapi({ description: 'Entity tag, e.g. "3"' }),
-});
-export const IdempotencyKey = z.object({
-  "idempotency-key": z.string().optional().openapi({ description: "Replays the stored response for 24 h" }),
-});

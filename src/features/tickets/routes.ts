@@ -2,7 +2,14 @@ import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../../app-env.ts";
 import { actorOf } from "../../lib/actor.ts";
 import { etagOf, versionFromIfMatch } from "../../lib/etag.ts";
-import { jsonBody, jsonContent, problemResponses, validationHook } from "../../lib/openapi.ts";
+import {
+  IdempotencyKey,
+  IfMatch,
+  jsonBody,
+  jsonContent,
+  problemResponses,
+  validationHook,
+} from "../../lib/openapi.ts";
 import { authenticate } from "../../middleware/authenticate.ts";
 import { idempotent } from "../../middleware/idempotency.ts";
 import { rateLimit } from "../../middleware/rate-limit.ts";
@@ -10,7 +17,7 @@ import { requireRole } from "../../middleware/require-role.ts";
 import { listTicketActivity } from "./activity.ts";
 import { listTickets } from "./list.ts";
 import { TicketActivityList, TicketActivityQuery, TicketList, TicketListQuery } from "./list-schemas.ts";
-import { CreateTicket, IdempotencyKey, IfMatch, Ticket, TicketRef, UpdateTicket } from "./schemas.ts";
+import { CreateTicket, Ticket, TicketRef, UpdateTicket } from "./schemas.ts";
 import { createTicket, deleteTicket, getTicket, restoreTicket } from "./service.ts";
 import { updateTicket } from "./update.ts";
 

@@ -104,11 +104,3 @@ export const UpdateTicket = z
   })
   .openapi("UpdateTicket");
 export type UpdateTicket = Omit<z.output<typeof UpdateTicket>, "assigneeId">;
-
-export const IfMatch = z.object({
-  "if-match": z.string().optional().openapi({ description: 'Entity tag, e.g. "3"' }),
-});
-
-export const IdempotencyKey = z.object({
-  "idempotency-key": z.string().optional().openapi({ description: "Replays the stored response for 24 h" }),
-});

@@ -2,7 +2,14 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../../app-env.ts";
 import { actorOf } from "../../lib/actor.ts";
 import { etagOf, versionFromIfMatch } from "../../lib/etag.ts";
-import { jsonBody, jsonContent, problemResponses, validationHook } from "../../lib/openapi.ts";
+import {
+  IdempotencyKey,
+  IfMatch,
+  jsonBody,
+  jsonContent,
+  problemResponses,
+  validationHook,
+} from "../../lib/openapi.ts";
 import { authenticate } from "../../middleware/authenticate.ts";
 import { idempotent } from "../../middleware/idempotency.ts";
 import { rateLimit } from "../../middleware/rate-limit.ts";
@@ -12,16 +19,6 @@ import * as usersService from "./service.ts";
 
 const tags = ["Users"];
 const security = [{ bearerAuth: [] }];
-const IfMatch = z.object({
-  "if-match": z.string().optional().openapi({ description: 'Entity tag, e.g. "3"' }),
-});
-const IdempotencyKey = z.object({
-  "idempotency-key": z
-    .string()
-    .optional()
-    .openapi({ description: "Replays the stored response for a retry with the same key and body (24 h)" }),
-});
-
 const list = createRoute({
   method: "get",
   path: "/",
