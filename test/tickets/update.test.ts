@@ -232,9 +232,11 @@ describe("PATCH /v1/tickets/{id}: fields", () => {
       begin
         if new.after->>'title' = 'boom' then raise exception 'forced failure after the update'; end if;
         return new;
-      end $$;
-      create trigger refuse_boom before insert on audit_log for each row execute function refuse_boom();
-    `);
+      end $$`);
+    // One statement per call: PGlite's extended protocol refuses several at once.
+    await ctx.deps.db.execute(
+      sql`create trigger refuse_boom before insert on audit_log for each row execute function refuse_boom()`,
+    );
     try {
       const response = await patchTicket(ctx, world.admin.session, ticket.id, {
         title: "boom",
@@ -242,7 +244,8 @@ describe("PATCH /v1/tickets/{id}: fields", () => {
       });
       expect(response.status).toBe(500);
     } finally {
-      await ctx.deps.db.execute(sql`drop trigger refuse_boom on audit_log; drop function refuse_boom();`);
+      await ctx.deps.db.execute(sql`drop trigger refuse_boom on audit_log`);
+      await ctx.deps.db.execute(sql`drop function refuse_boom()`);
     }
     const [row] = await ctx.deps.db.select().from(tickets).where(eq(tickets.id, ticket.id));
     expect(row).toMatchObject({ title: ticket.title, priority: ticket.priority, version: 1 });

@@ -22,7 +22,10 @@ export async function createPgliteDatabase(
     db,
     kind: "pglite",
     migrate: () => migrate(db, { migrationsFolder: MIGRATIONS_FOLDER }),
-    close: () => client.close(),
+    // Idempotent like postgres.js's end(): PGlite throws when closed twice.
+    close: async () => {
+      if (!client.closed) await client.close();
+    },
   };
   await database.migrate();
   return database;

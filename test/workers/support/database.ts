@@ -37,10 +37,12 @@ async function createPostgresServerDatabase(adminUrl: string): Promise<WorkersDa
   };
 }
 
-// pglite-socket accepts one connection unless told otherwise and refuses the rest. The Worker
-// opens up to 5 per request (createRequestDatabase's max), closed by workerd as each request
-// ends; room for several requests' worth keeps concurrent requests and slow closes from failing.
-const PGLITE_MAX_CONNECTIONS = 32;
+// pglite-socket accepts one connection unless told otherwise and drops the rest at once (it sets
+// the net server's maxConnections), which postgres.js reports as "Network connection lost". The
+// Worker opens up to 5 per request and workerd closes them lazily after each request, so bursts
+// (the role matrix signs in dozens of users) need far more room than the requests in flight.
+// Queries are serialised through one queue anyway, so the number of sockets costs nothing.
+const PGLITE_MAX_CONNECTIONS = 512;
 
 async function createPgliteSocketDatabase(): Promise<WorkersDatabase> {
   const pglite = await PGlite.create();
