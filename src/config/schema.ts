@@ -121,6 +121,17 @@ export const ConfigSchema = z.object({
 
   SLA_POLICY: slaPolicy.prefault("urgent=30m/4h,high=2h/1d,medium=8h/3d,low=1d/7d"),
   REOPEN_WINDOW_DAYS: z.coerce.number().int().min(0).max(365).default(14),
+
+  EVENTS_RETENTION_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 365)
+    .default(72),
+  EVENT_RELAY_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
+  EVENT_STREAM_MAX_SECONDS: z.coerce.number().int().min(10).max(3600).default(300),
+  EVENT_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(60).default(15),
+  EVENT_STREAM_TOKEN_TTL_SECONDS: z.coerce.number().int().min(5).max(600).default(60),
 });
 
 export type Config = z.output<typeof ConfigSchema>;

@@ -1,0 +1,48 @@
+import { sql } from "drizzle-orm";
+import type { Database } from "../../db/database.ts";
+import { type EventType, events } from "../../db/schema.ts";
+
+/** Any lock key would do; it only has to be the same for every writer of events. */
+const EVENT_ORDER_LOCK = 7_415_062_001;
+
+type Tx = Pick<Database, "insert" | "execute">;
+
+export interface TicketSnapshot {
+  id: string;
+  teamId: string | null;
+  reporterId: string;
+  assigneeId: string | null;
+}
+
+export interface NewEvent {
+  type: EventType;
+  ticket: TicketSnapshot;
+  /** `internal` for events of internal comments: never delivered to reporters. */
+  visibility?: "public" | "internal";
+  /** The changed resource as the API returns it. */
+  payload: Record<string, unknown>;
+}
+
+/**
+ * Writes a live event into the outbox inside the caller's transaction. Call it as the LAST write
+ * of the transaction: it takes a transaction-scoped advisory lock, held until commit, so event
+ * ids are handed out in commit order (identity values alone follow insert order, and a reader
+ * resuming after a later-committed id would skip an earlier one still in flight). Returns the id.
+ */
+export async function recordEvent(tx: Tx, event: NewEvent): Promise<number> {
+  await tx.execute(sql`select pg_advisory_xact_lock(${EVENT_ORDER_LOCK})`);
+  const [row] = await tx
+    .insert(events)
+    .values({
+      type: event.type,
+      ticketId: event.ticket.id,
+      teamId: event.ticket.teamId,
+      reporterId: event.ticket.reporterId,
+      assigneeId: event.ticket.assigneeId,
+      visibility: event.visibility ?? "public",
+      payload: event.payload,
+    })
+    .returning({ id: events.id });
+  if (!row) throw new Error("the outbox insert returned nothing");
+  return row.id;
+}
