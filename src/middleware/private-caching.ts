@@ -14,6 +14,8 @@ export function privateCaching() {
     await next();
     if (c.req.method !== "GET" || c.res.status !== 200) return;
     const headers = c.res.headers;
+    // Only JSON documents are digested: a stream (text/event-stream) never ends to be hashed.
+    if (!headers.get("Content-Type")?.includes("json")) return;
     headers.set("Cache-Control", "private, no-cache");
     headers.append("Vary", "Authorization");
     const etag = headers.get("ETag") ?? `W/"${await digestOf(c.res.clone())}"`;
