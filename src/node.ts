@@ -5,6 +5,7 @@ import { ConfigError, parseConfig } from "./config/parse.ts";
 import { createLogger } from "./lib/logger.ts";
 import { createNodeDependencies } from "./node/dependencies.ts";
 import { loadEnvironment } from "./node/env-file.ts";
+import { startEventRelayLoop } from "./node/event-relay.ts";
 import { createShutdown } from "./node/graceful-shutdown.ts";
 
 async function main(): Promise<void> {
@@ -12,6 +13,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.LOG_LEVEL);
   const dependencies = await createNodeDependencies(config, logger);
   const app = createApp(dependencies.provider);
+  const relay = startEventRelayLoop(dependencies.deps, { intervalMs: config.EVENT_RELAY_INTERVAL_MS });
 
   const server = serve({ fetch: app.fetch, port: config.PORT }, (info) => {
     logger.info("listening", { url: `http://localhost:${info.port}`, environment: config.NODE_ENV });
@@ -21,7 +23,11 @@ async function main(): Promise<void> {
     server,
     timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     logger,
-    releaseResources: () => dependencies.close(config.SHUTDOWN_TIMEOUT_MS),
+    // The relay first: a run in progress still needs the database and Redis.
+    releaseResources: async () => {
+      await relay.stop();
+      await dependencies.close(config.SHUTDOWN_TIMEOUT_MS);
+    },
   });
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.once(signal, () => {

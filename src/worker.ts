@@ -1,37 +1,46 @@
-import type { ExecutionContext } from "@cloudflare/workers-types";
+import type { ExecutionContext, ScheduledController } from "@cloudflare/workers-types";
 import { createApp } from "./app.ts";
 import { ConfigError } from "./config/parse.ts";
 import { createLogger } from "./lib/logger.ts";
 import { PROBLEM_CONTENT_TYPE } from "./lib/problem.ts";
 import { parseWorkerConfig, type WorkerEnv } from "./worker/config.ts";
 import { createWorkerDepsProvider } from "./worker/dependencies.ts";
+import { createScheduledHandler, type ScheduledHandler } from "./worker/scheduled.ts";
 
 type Handle = (request: Request, env: WorkerEnv, ctx: ExecutionContext) => Response | Promise<Response>;
+interface Handlers {
+  fetch: Handle;
+  scheduled: ScheduledHandler;
+}
 
 // workerd hands every request of an isolate the same env object, so it is parsed once per isolate;
 // a new env (new deployment, another test) gets its own parse.
-const handlers = new WeakMap<WorkerEnv, Handle>();
+const handlers = new WeakMap<WorkerEnv, Handlers>();
 
-function handlerFor(env: WorkerEnv): Handle {
-  let handle = handlers.get(env);
-  if (!handle) {
-    handle = buildHandler(env);
-    handlers.set(env, handle);
+function handlersFor(env: WorkerEnv): Handlers {
+  let built = handlers.get(env);
+  if (!built) {
+    built = buildHandlers(env);
+    handlers.set(env, built);
   }
-  return handle;
+  return built;
 }
 
-function buildHandler(env: WorkerEnv): Handle {
+function buildHandlers(env: WorkerEnv): Handlers {
   try {
     const config = parseWorkerConfig(env);
     const logger = createLogger(config.LOG_LEVEL);
     const app = createApp(createWorkerDepsProvider(config, env, logger));
-    return (request, requestEnv, ctx) => app.fetch(request, requestEnv, ctx);
+    return {
+      fetch: (request, requestEnv, ctx) => app.fetch(request, requestEnv, ctx),
+      scheduled: createScheduledHandler(config, env, logger),
+    };
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     // The message names the bad keys and why, never their values; it is logged once per isolate.
     createLogger("error").error("invalid configuration", { problems: error.problems });
-    return refuseMisconfigured;
+    // A misconfigured Worker has nothing to relay with; the problem is already logged.
+    return { fetch: refuseMisconfigured, scheduled: () => {} };
   }
 }
 
@@ -54,6 +63,10 @@ function refuseMisconfigured(request: Request): Response {
 
 export default {
   fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Response | Promise<Response> {
-    return handlerFor(env)(request, env, ctx);
+    return handlersFor(env).fetch(request, env, ctx);
+  },
+  /** Cron trigger: relays unpublished live events and prunes old ones (src/worker/scheduled.ts). */
+  scheduled(controller: ScheduledController, env: WorkerEnv, ctx: ExecutionContext): void {
+    handlersFor(env).scheduled(controller, ctx);
   },
 };

@@ -11,6 +11,8 @@ import { resolveRedisEndpoint } from "./redis-endpoint.ts";
 
 export interface NodeDependencies {
   provider: DepsProvider;
+  /** The one set of dependencies every request shares, for work outside requests (the relay). */
+  deps: Deps;
   database: NodeDatabase;
   background: BackgroundTasks;
   /** Drains background work, then closes the database and the Redis endpoint. */
@@ -39,6 +41,7 @@ export async function createNodeDependencies(config: Config, logger: Logger): Pr
   };
   return {
     provider: { config, logger, forRequest: () => deps, clientIp: nodeClientIp(config.TRUST_PROXY) },
+    deps,
     database,
     background,
     async close(drainTimeoutMs) {

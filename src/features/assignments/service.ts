@@ -6,6 +6,8 @@ import { writeAudit } from "../../lib/audit.ts";
 import { ConflictError, ForbiddenError } from "../../lib/errors.ts";
 import { invalidateDeveloperLoads } from "../developers/cache.ts";
 import { loadTeamDevelopers } from "../developers/queries.ts";
+import { publishAfterCommit } from "../events/publish.ts";
+import { recordEvent } from "../events/record.ts";
 import { loadVisibleTicket, type TicketRow } from "../tickets/access.ts";
 import { relationTo } from "../tickets/permissions.ts";
 import { toTicket } from "../tickets/presenter.ts";
@@ -33,6 +35,7 @@ import {
 
 type Tx = Parameters<Parameters<Deps["db"]["transaction"]>[0]>[0];
 type Chosen = { userId: string; score: (Candidate & { explanation: string }) | null };
+type Applied = { result: AssignmentResult; eventIds: number[] };
 
 /** The ranked, explained candidates for a ticket, from cached team loads (read-only). */
 export async function suggestAssignees(deps: Deps, actor: Actor, ticketId: string) {
@@ -60,7 +63,7 @@ export async function assignTicket(
   input: Assign,
   expectedVersion: number | undefined,
 ): Promise<AssignmentResult> {
-  const result = await withTransactionRetry(() =>
+  const { result, eventIds } = await withTransactionRetry(() =>
     deps.db.transaction(async (tx) => {
       const ticket = await loadVisibleTicket(tx, actor, ticketId, { forUpdate: true });
       const teamId = ticket.teamId;
@@ -71,10 +74,12 @@ export async function assignTicket(
         "strategy" in input
           ? await chooseAutomatically(tx, ticket, teamId, deps.clock.now())
           : await checkAssignee(tx, ticket, teamId, input.assigneeId);
-      if (chosen.userId === ticket.assigneeId) return { ticket: toTicket(ticket), change: null };
+      if (chosen.userId === ticket.assigneeId)
+        return { result: { ticket: toTicket(ticket), change: null }, eventIds: [] };
       return applyChange(tx, actor, ticket, chosen, strategy);
     }),
   );
+  publishAfterCommit(deps, eventIds);
   if (result.change) await invalidateDeveloperLoads(deps);
   return result;
 }
@@ -86,7 +91,7 @@ export async function unassignTicket(
   ticketId: string,
   expectedVersion: number | undefined,
 ): Promise<AssignmentResult> {
-  const result = await deps.db.transaction(async (tx) => {
+  const { result, eventIds } = await deps.db.transaction(async (tx) => {
     const ticket = await loadVisibleTicket(tx, actor, ticketId, { forUpdate: true });
     const relation = await relationTo(tx, actor, ticket);
     if (!relation.manages && !relation.isAssignee) {
@@ -99,6 +104,7 @@ export async function unassignTicket(
     if (ticket.assigneeId === null) throw new ConflictError("The ticket is not assigned.", "not_assigned");
     return applyChange(tx, actor, ticket, { userId: null, score: null }, "unassign");
   });
+  publishAfterCommit(deps, eventIds);
   await invalidateDeveloperLoads(deps);
   return result;
 }
@@ -150,7 +156,7 @@ async function applyChange(
   ticket: TicketRow,
   chosen: { userId: string | null; score: Chosen["score"] },
   strategy: Strategy | "unassign",
-): Promise<AssignmentResult> {
+): Promise<Applied> {
   const [updated] = await tx
     .update(tickets)
     .set({ assigneeId: chosen.userId, updatedAt: sql`now()`, version: sql`${tickets.version} + 1` })
@@ -170,12 +176,15 @@ async function applyChange(
     })
     .returning();
   if (!entry) throw new Error("insert returned nothing");
+  const type = chosen.userId ? "ticket.assigned" : "ticket.unassigned";
   await writeAudit(tx, actor, {
-    action: chosen.userId ? "ticket.assigned" : "ticket.unassigned",
+    action: type,
     entityType: "ticket",
     entityId: ticket.id,
     before: { assigneeId: ticket.assigneeId },
     after: { assigneeId: chosen.userId, strategy, ...(chosen.score ? { score: chosen.score.score } : {}) },
   });
-  return { ticket: toTicket(updated), change: toAssignmentEntry(entry) };
+  const payload = toTicket(updated);
+  const eventId = await recordEvent(tx, { type, ticket: updated, payload });
+  return { result: { ticket: payload, change: toAssignmentEntry(entry) }, eventIds: [eventId] };
 }

@@ -4,8 +4,16 @@ import type { Deps } from "../../deps.ts";
 import type { Actor } from "../../lib/actor.ts";
 import { writeAudit } from "../../lib/audit.ts";
 import { ForbiddenError, PreconditionFailedError } from "../../lib/errors.ts";
+import { publishAfterCommit } from "../events/publish.ts";
+import { recordEvent, type TicketSnapshot } from "../events/record.ts";
 import { loadVisibleTicket } from "../tickets/access.ts";
-import { commentNotFound, findVisibleComment, listTicketComments, toComment } from "./queries.ts";
+import {
+  type CommentRow,
+  commentNotFound,
+  findVisibleComment,
+  listTicketComments,
+  toComment,
+} from "./queries.ts";
 import type { Comment, CommentVisibility } from "./schemas.ts";
 
 type Tx = Parameters<Parameters<Deps["db"]["transaction"]>[0]>[0];
@@ -33,7 +41,7 @@ export async function createComment(
   ticketId: string,
   input: { body: string; visibility: CommentVisibility },
 ): Promise<Comment> {
-  return deps.db.transaction(async (tx) => {
+  const { comment, eventId } = await deps.db.transaction(async (tx) => {
     const ticket = await loadVisibleTicket(tx, actor, ticketId);
     if (actor.role === "reporter" && input.visibility === "internal") {
       throw new ForbiddenError("Reporters may only post public comments.", "field_forbidden", [
@@ -55,8 +63,11 @@ export async function createComment(
       before: null,
       after: { ticketId, visibility: row.visibility, body: row.body },
     });
-    return toComment(row, await authorName(tx, actor.userId));
+    const comment = toComment(row, await authorName(tx, actor.userId));
+    return { comment, eventId: await recordCommentEvent(tx, "comment.created", ticket, row, comment) };
   });
+  publishAfterCommit(deps, [eventId]);
+  return comment;
 }
 
 /** Only the author edits; the body is the only editable field. */
@@ -67,7 +78,7 @@ export async function updateComment(
   body: string,
   expectedVersion: number | undefined,
 ): Promise<Comment> {
-  return deps.db.transaction(async (tx) => {
+  const { comment, eventId } = await deps.db.transaction(async (tx) => {
     const current = await loadOwnComment(tx, actor, ref, expectedVersion);
     const [row] = await tx
       .update(ticketComments)
@@ -82,8 +93,14 @@ export async function updateComment(
       before: { body: current.comment.body },
       after: { ticketId: ref.ticketId, visibility: row.visibility, body: row.body },
     });
-    return toComment(row, current.authorName);
+    const comment = toComment(row, current.authorName);
+    return {
+      comment,
+      eventId: await recordCommentEvent(tx, "comment.updated", current.ticket, row, comment),
+    };
   });
+  publishAfterCommit(deps, [eventId]);
+  return comment;
 }
 
 /** Soft delete by the author: the row stays (and its audit trail), every read leaves it out. */
@@ -93,8 +110,8 @@ export async function deleteComment(
   ref: { ticketId: string; commentId: string },
   expectedVersion: number | undefined,
 ): Promise<void> {
-  await deps.db.transaction(async (tx) => {
-    await loadOwnComment(tx, actor, ref, expectedVersion);
+  const eventId = await deps.db.transaction(async (tx) => {
+    const current = await loadOwnComment(tx, actor, ref, expectedVersion);
     const [row] = await tx
       .update(ticketComments)
       .set({ deletedAt: sql`now()`, updatedAt: sql`now()`, version: sql`${ticketComments.version} + 1` })
@@ -108,7 +125,10 @@ export async function deleteComment(
       before: { deletedAt: null },
       after: { ticketId: ref.ticketId, visibility: row.visibility, deletedAt: row.deletedAt?.toISOString() },
     });
+    const comment = toComment(row, current.authorName);
+    return recordCommentEvent(tx, "comment.deleted", current.ticket, row, comment);
   });
+  publishAfterCommit(deps, [eventId]);
 }
 
 /**
@@ -121,7 +141,7 @@ async function loadOwnComment(
   ref: { ticketId: string; commentId: string },
   expectedVersion: number | undefined,
 ) {
-  await loadVisibleTicket(tx, actor, ref.ticketId);
+  const ticket = await loadVisibleTicket(tx, actor, ref.ticketId);
   const current = await findVisibleComment(tx, actor, ref.ticketId, ref.commentId);
   if (!current) throw commentNotFound();
   if (current.comment.authorId !== actor.userId) {
@@ -132,7 +152,18 @@ async function loadOwnComment(
       currentVersion: current.comment.version,
     });
   }
-  return current;
+  return { ...current, ticket };
+}
+
+/** The comment's own visibility decides who receives it: internal ones never reach reporters. */
+function recordCommentEvent(
+  tx: Tx,
+  type: "comment.created" | "comment.updated" | "comment.deleted",
+  ticket: TicketSnapshot,
+  row: CommentRow,
+  comment: Comment,
+): Promise<number> {
+  return recordEvent(tx, { type, ticket, visibility: row.visibility, payload: comment });
 }
 
 /** Without If-Match the last writer wins; with it, the update only applies to that version. */

@@ -5,6 +5,8 @@ import type { Actor } from "../../lib/actor.ts";
 import { writeAudit } from "../../lib/audit.ts";
 import { ConflictError, ForbiddenError } from "../../lib/errors.ts";
 import { invalidateDeveloperLoads } from "../developers/cache.ts";
+import { publishAfterCommit } from "../events/publish.ts";
+import { recordEvent } from "../events/record.ts";
 import { loadVisibleTicket, type TicketRow, teamsLedBy } from "./access.ts";
 import { assertVersion, auditView, slaDue, type Tx } from "./mutations.ts";
 import { toTicket } from "./presenter.ts";
@@ -22,7 +24,7 @@ export async function createTicket(deps: Deps, actor: Actor, input: CreateTicket
     ]);
   }
   const sla = deps.config.SLA_POLICY[input.priority];
-  const row = await deps.db.transaction(async (tx) => {
+  const { row, eventId } = await deps.db.transaction(async (tx) => {
     const category = input.categoryId ? await requireCategory(tx, input.categoryId) : undefined;
     if (input.teamId) await requireTeam(tx, input.teamId);
     const teamId = input.teamId !== undefined ? input.teamId : (category?.defaultTeamId ?? null);
@@ -48,8 +50,10 @@ export async function createTicket(deps: Deps, actor: Actor, input: CreateTicket
       entityId: ticket.id,
       after: auditView(ticket),
     });
-    return ticket;
+    const eventId = await recordEvent(tx, { type: "ticket.created", ticket, payload: toTicket(ticket) });
+    return { row: ticket, eventId };
   });
+  publishAfterCommit(deps, [eventId]);
   return toTicket(row);
 }
 
@@ -60,7 +64,7 @@ export async function getTicket(deps: Deps, actor: Actor, id: string): Promise<T
 
 /** Soft delete (manager of the ticket's team, or admin): the ticket is 404 to everyone else after. */
 export async function deleteTicket(deps: Deps, actor: Actor, id: string, expectedVersion?: number) {
-  const assigneeId = await deps.db.transaction(async (tx) => {
+  const { assigneeId, eventId } = await deps.db.transaction(async (tx) => {
     const current = await loadVisibleTicket(tx, actor, id, { forUpdate: true });
     await assertManages(tx, actor, current, "delete");
     assertVersion(current, expectedVersion);
@@ -72,13 +76,15 @@ export async function deleteTicket(deps: Deps, actor: Actor, id: string, expecte
       before: { deletedAt: null },
       after: { deletedAt: toTicket(row).deletedAt },
     });
-    return row.assigneeId;
+    const eventId = await recordEvent(tx, { type: "ticket.deleted", ticket: row, payload: toTicket(row) });
+    return { assigneeId: row.assigneeId, eventId };
   });
+  publishAfterCommit(deps, [eventId]);
   if (assigneeId) await invalidateDeveloperLoads(deps);
 }
 
 export async function restoreTicket(deps: Deps, actor: Actor, id: string, expectedVersion?: number) {
-  const row = await deps.db.transaction(async (tx) => {
+  const { row, eventId } = await deps.db.transaction(async (tx) => {
     const current = await loadVisibleTicket(tx, actor, id, { includeDeleted: true, forUpdate: true });
     await assertManages(tx, actor, current, "restore");
     if (!current.deletedAt) throw new ConflictError("The ticket is not deleted.", "ticket_not_deleted");
@@ -91,8 +97,11 @@ export async function restoreTicket(deps: Deps, actor: Actor, id: string, expect
       before: { deletedAt: current.deletedAt.toISOString() },
       after: { deletedAt: null },
     });
-    return restored;
+    const payload = toTicket(restored);
+    const eventId = await recordEvent(tx, { type: "ticket.restored", ticket: restored, payload });
+    return { row: restored, eventId };
   });
+  publishAfterCommit(deps, [eventId]);
   if (row.assigneeId) await invalidateDeveloperLoads(deps);
   return toTicket(row);
 }

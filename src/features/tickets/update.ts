@@ -5,6 +5,8 @@ import type { Actor } from "../../lib/actor.ts";
 import { writeAudit } from "../../lib/audit.ts";
 import { ConflictError } from "../../lib/errors.ts";
 import { invalidateDeveloperLoads } from "../developers/cache.ts";
+import { publishAfterCommit } from "../events/publish.ts";
+import { recordEvent } from "../events/record.ts";
 import { loadVisibleTicket, type TicketRow } from "./access.ts";
 import { assertVersion, auditView, slaDue, type Tx } from "./mutations.ts";
 import { authorizePatch, relationTo } from "./permissions.ts";
@@ -34,7 +36,7 @@ export async function updateTicket(
   patch: UpdateTicket,
   expectedVersion?: number,
 ): Promise<Ticket> {
-  const row = await deps.db.transaction(async (tx) => {
+  const { row, eventIds } = await deps.db.transaction(async (tx) => {
     const current = await loadVisibleTicket(tx, actor, id, { forUpdate: true });
     assertVersion(current, expectedVersion);
     const relation = await relationTo(tx, actor, current);
@@ -47,7 +49,7 @@ export async function updateTicket(
     if (patch.teamId && patch.teamId !== current.teamId) await requireTeam(tx, patch.teamId);
 
     const changes = changesOf(current, patch);
-    if (Object.keys(changes).length === 0) return current;
+    if (Object.keys(changes).length === 0) return { row: current, eventIds: [] };
     const set: Record<string, unknown> = { ...changes };
     if (changes.priority !== undefined) Object.assign(set, slaRecomputed(deps, current, patch));
     const step = changes.status
@@ -66,8 +68,9 @@ export async function updateTicket(
       .returning();
     if (!updated) throw new ConflictError("The ticket changed meanwhile; retry.", "concurrent_update");
     await auditUpdate(tx, actor, current, updated);
-    return updated;
+    return { row: updated, eventIds: await recordUpdateEvents(tx, changes, updated) };
   });
+  publishAfterCommit(deps, eventIds);
   // An assigned ticket leaving or re-entering the open statuses changes its assignee's load.
   if (row.assigneeId && patch.status !== undefined) await invalidateDeveloperLoads(deps);
   return toTicket(row);
@@ -97,6 +100,19 @@ function slaRecomputed(deps: Deps, current: TicketRow, patch: UpdateTicket): Rec
     set.firstResponseDueAt = slaDue("created", sla.firstResponseMinutes);
   }
   return set;
+}
+
+/** `ticket.updated` for field changes, `ticket.status_changed` for a workflow step, or both. */
+async function recordUpdateEvents(tx: Tx, changes: Changes, after: TicketRow): Promise<number[]> {
+  const { status, ...fields } = changes;
+  const types = [
+    ...(Object.keys(fields).length > 0 ? (["ticket.updated"] as const) : []),
+    ...(status !== undefined ? (["ticket.status_changed"] as const) : []),
+  ];
+  const payload = toTicket(after);
+  const ids: number[] = [];
+  for (const type of types) ids.push(await recordEvent(tx, { type, ticket: after, payload }));
+  return ids;
 }
 
 const STEP_FIELDS = new Set(["status", "resolvedAt", "closedAt"]);

@@ -1,0 +1,59 @@
+import { asc, isNull } from "drizzle-orm";
+import { events } from "../../db/schema.ts";
+import { pruneEvents } from "./prune.ts";
+import { type EventDeps, publishAndMark } from "./publish.ts";
+
+export interface RelayOptions {
+  /** Events per transaction (one SELECT, one pipelined publish, one UPDATE). */
+  batchSize?: number;
+  /** Upper bound on batches per call, so one run cannot hold a cron tick or loop turn forever. */
+  maxBatches?: number;
+}
+
+/**
+ * Publishes what is still unpublished (a failed or lost publish-after-commit), oldest first, batch
+ * by batch until a batch comes back short. Each batch is claimed with FOR UPDATE SKIP LOCKED in
+ * its own transaction, so several instances (Node loops, overlapping cron ticks) split the backlog
+ * instead of publishing the same events twice. Throws if Redis fails; that batch stays unpublished.
+ * Returns how many events were published.
+ */
+export async function relayUnpublished(deps: EventDeps, options: RelayOptions = {}): Promise<number> {
+  const batchSize = options.batchSize ?? 100;
+  const maxBatches = options.maxBatches ?? 20;
+  let published = 0;
+  for (let batch = 0; batch < maxBatches; batch++) {
+    const count = await deps.db.transaction(async (tx) => {
+      const rows = await tx
+        .select()
+        .from(events)
+        .where(isNull(events.publishedAt))
+        .orderBy(asc(events.id))
+        .limit(batchSize)
+        .for("update", { skipLocked: true });
+      await publishAndMark(deps, tx, rows);
+      return rows.length;
+    });
+    published += count;
+    if (count < batchSize) break;
+  }
+  if (published > 0) deps.logger.info("relayed unpublished events", { published });
+  return published;
+}
+
+/** One maintenance pass (a Node loop turn or a cron tick): relay, then prune. Never throws. */
+export async function relayAndPrune(
+  deps: EventDeps,
+  options: RelayOptions & { prune?: boolean } = {},
+): Promise<void> {
+  try {
+    await relayUnpublished(deps, options);
+  } catch (error) {
+    deps.logger.warn("event relay failed; retrying on the next run", { error });
+  }
+  if (options.prune === false) return;
+  try {
+    await pruneEvents(deps);
+  } catch (error) {
+    deps.logger.warn("event pruning failed; retrying on the next run", { error });
+  }
+}

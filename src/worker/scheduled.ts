@@ -1,0 +1,29 @@
+import type { ExecutionContext, ScheduledController } from "@cloudflare/workers-types";
+import { createRequestDatabase } from "../adapters/database/request-scoped.ts";
+import { createRedisClient } from "../adapters/redis.ts";
+import { relayAndPrune } from "../features/events/relay.ts";
+import type { Logger } from "../lib/logger.ts";
+import type { WorkerConfig, WorkerEnv } from "./config.ts";
+
+export type ScheduledHandler = (controller: ScheduledController, ctx: ExecutionContext) => void;
+
+/**
+ * The cron trigger (wrangler.toml `[triggers]`, every minute) is the Workers relay: each tick
+ * publishes what publish-after-commit left unpublished and prunes expired events. Like a request,
+ * the tick gets its own database client; its work runs under waitUntil.
+ */
+export function createScheduledHandler(
+  config: WorkerConfig,
+  env: WorkerEnv,
+  logger: Logger,
+): ScheduledHandler {
+  const redis = createRedisClient({
+    url: config.UPSTASH_REDIS_REST_URL,
+    token: config.UPSTASH_REDIS_REST_TOKEN,
+  });
+  return (controller, ctx) => {
+    const db = createRequestDatabase(env.HYPERDRIVE?.connectionString ?? config.DATABASE_URL);
+    const tick = logger.child({ cron: controller.cron, scheduledTime: controller.scheduledTime });
+    ctx.waitUntil(relayAndPrune({ config, logger: tick, redis, db }));
+  };
+}
