@@ -10,6 +10,7 @@ import { categoriesRoutes } from "./features/categories/routes.ts";
 import { commentsRoutes } from "./features/comments/routes.ts";
 import { developersRoutes } from "./features/developers/routes.ts";
 import { mountApiDocs } from "./features/docs/routes.ts";
+import { eventsRoutes } from "./features/events/routes.ts";
 import { meRoutes } from "./features/me/routes.ts";
 import { systemRoutes } from "./features/system/routes.ts";
 import { teamsRoutes } from "./features/teams/routes.ts";
@@ -55,7 +56,8 @@ export function createApp(provider: DepsProvider) {
     .route("/v1/tickets", ticketsRoutes)
     .route("/v1/tickets", commentsRoutes)
     .route("/v1/tickets", assignmentsRoutes)
-    .route("/v1/audit-log", auditRoutes);
+    .route("/v1/audit-log", auditRoutes)
+    .route("/v1/events", eventsRoutes);
   mountApiDocs(app);
 
   app.onError(handleErrors(logger, config.MAX_BODY_BYTES));

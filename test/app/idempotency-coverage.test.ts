@@ -17,6 +17,7 @@ const TOKEN_ENDPOINTS = new Set([
   "/v1/auth/logout",
   "/v1/auth/logout-all",
   "/v1/auth/password",
+  "/v1/events/tokens",
 ]);
 
 describe("Idempotency-Key", () => {

@@ -5,6 +5,7 @@ import { CATEGORY_ROUTES } from "./routes/categories.ts";
 import { COMMENT_ROUTES } from "./routes/comments.ts";
 import { EVERYONE, MISSING_ID } from "./routes/constants.ts";
 import { DEVELOPER_ROUTES } from "./routes/developers.ts";
+import { EVENT_ROUTES } from "./routes/events.ts";
 import { TEAM_ROUTES } from "./routes/teams.ts";
 import { TICKET_ROUTES } from "./routes/tickets.ts";
 
@@ -67,4 +68,5 @@ export const PROTECTED_ROUTES: readonly ProtectedRoute[] = [
   ...COMMENT_ROUTES,
   ...ASSIGNMENT_ROUTES,
   ...AUDIT_ROUTES,
+  ...EVENT_ROUTES,
 ];

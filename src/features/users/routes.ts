@@ -1,4 +1,4 @@
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../../app-env.ts";
 import { actorOf } from "../../lib/actor.ts";
 import { etagOf, versionFromIfMatch } from "../../lib/etag.ts";

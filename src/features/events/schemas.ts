@@ -1,0 +1,68 @@
+import { z } from "@hono/zod-openapi";
+import { eventTypes } from "../../db/schema.ts";
+import { ListQuery, listOf } from "../../lib/list.ts";
+
+/** An event id as text: what `id:` lines carry and EventSource sends back as Last-Event-ID. */
+const EventId = z
+  .string()
+  .regex(/^\d{1,15}$/, { error: "must be an event id (a non-negative integer)" })
+  .transform(Number);
+
+export const Event = z
+  .object({
+    id: z.number().int().openapi({ description: "Increases in commit order; resume after it" }),
+    type: z.enum(eventTypes),
+    ticketId: z.uuid(),
+    teamId: z.uuid().nullable().openapi({ description: "The ticket's team after the change" }),
+    reporterId: z.uuid(),
+    assigneeId: z.uuid().nullable().openapi({ description: "The ticket's assignee after the change" }),
+    visibility: z
+      .enum(["public", "internal"])
+      .openapi({ description: "`internal`: never sent to reporters" }),
+    payload: z
+      .record(z.string(), z.unknown())
+      .openapi({ description: "The changed resource as the API returns it: a Ticket, or a Comment" }),
+    createdAt: z.iso.datetime(),
+  })
+  .openapi("Event", { description: "One live event; docs/EVENTS.md lists the types and payloads." });
+
+export const EventPage = listOf(Event, "EventPage");
+
+const Filters = {
+  teamId: z.uuid().optional().openapi({ description: "Only events of this team's tickets" }),
+  ticketId: z.uuid().optional().openapi({ description: "Only events of this ticket" }),
+};
+
+export const EventStreamQuery = z.object({
+  ...Filters,
+  lastEventId: EventId.optional().openapi({
+    type: "string",
+    description: "Resume after this event id; the Last-Event-ID header wins when both are sent",
+  }),
+  token: z.string().max(128).optional().openapi({
+    description: "A stream token from POST /v1/events/tokens, for clients that cannot send headers",
+  }),
+});
+
+export const EventStreamHeaders = z.object({
+  "last-event-id": EventId.optional().openapi({
+    type: "string",
+    description: "Sent by EventSource on reconnect: replay every event after it first",
+  }),
+});
+
+export const EventHistoryQuery = ListQuery.extend({
+  ...Filters,
+  after: EventId.optional().openapi({
+    type: "string",
+    description: "Only events with a larger id (a poller's last seen id); not with `cursor`",
+  }),
+});
+export type EventHistoryQuery = z.infer<typeof EventHistoryQuery>;
+
+export const StreamToken = z
+  .object({
+    token: z.string().openapi({ description: "Single use: pass as ?token= to GET /v1/events" }),
+    expiresAt: z.iso.datetime(),
+  })
+  .openapi("StreamToken");

@@ -1,0 +1,175 @@
+import { env } from "cloudflare:workers";
+import { beforeAll, describe, expect, it } from "vitest";
+import { createRedisClient } from "../../src/adapters/redis.ts";
+import { teamChannel, userChannel } from "../../src/features/events/channels.ts";
+import { VIEWER_RECHECK_MS } from "../../src/features/events/stream.ts";
+import { jsonRequest, type Session } from "../support/factories.ts";
+import { readSse } from "../support/sse.ts";
+import { signedIn } from "./support/accounts.ts";
+import { workerFetch } from "./support/requests.ts";
+
+const bindings = env as unknown as Record<string, string>;
+// Straight to the gateway the Worker uses, to count subscribers as Redis sees them.
+const redis = createRedisClient({
+  url: bindings.UPSTASH_REDIS_REST_URL ?? "",
+  token: bindings.UPSTASH_REDIS_REST_TOKEN ?? "",
+});
+const subscribersOf = async (channel: string) =>
+  Number((await redis.exec<[string, number]>(["PUBSUB", "NUMSUB", channel]))[1]);
+
+let admin: Session;
+beforeAll(async () => {
+  admin = (await signedIn("admin")).session;
+});
+
+async function created<T>(response: Promise<Response>): Promise<T> {
+  const settled = await response;
+  if (settled.status !== 201) throw new Error(`expected 201, got ${settled.status}: ${await settled.text()}`);
+  return (await settled.json()) as T;
+}
+
+/** A team with one developer, a category routed to it, a reporter, and a developer elsewhere. */
+async function world() {
+  const [developer, reporter, outsider] = await Promise.all([
+    signedIn("developer"),
+    signedIn("reporter"),
+    signedIn("developer"),
+  ]);
+  const name = `Events ${crypto.randomUUID().slice(0, 8)}`;
+  const team = await created<{ id: string }>(
+    workerFetch("/v1/teams", jsonRequest("POST", { name }, admin.headers)),
+  );
+  const member = await workerFetch(
+    `/v1/teams/${team.id}/members/${developer.user.id}`,
+    jsonRequest("PUT", { role: "member" }, admin.headers),
+  );
+  expect(member.status).toBeLessThan(300);
+  const category = await created<{ id: string }>(
+    workerFetch("/v1/categories", jsonRequest("POST", { name, defaultTeamId: team.id }, admin.headers)),
+  );
+  const report = (title: string) =>
+    created<{ id: string }>(
+      workerFetch(
+        "/v1/tickets",
+        jsonRequest("POST", { title, categoryId: category.id }, reporter.session.headers),
+      ),
+    );
+  const comment = (ticketId: string, session: Session, visibility: "public" | "internal" = "public") =>
+    created<{ id: string }>(
+      workerFetch(
+        `/v1/tickets/${ticketId}/comments`,
+        jsonRequest("POST", { body: `A ${visibility} note`, visibility }, session.headers),
+      ),
+    );
+  return { developer, reporter, outsider, team, report, comment };
+}
+
+async function openStream(headers: Record<string, string>, query = "") {
+  const abort = new AbortController();
+  const response = await workerFetch(`/v1/events${query}`, { headers, signal: abort.signal });
+  expect(response.status).toBe(200);
+  const stream = readSse(response, abort);
+  await stream.until((sse) => sse.comments.includes("live") || sse.done, 5000);
+  type Received = { id: number; type: string; ticketId: string; visibility: string };
+  return Object.assign(stream, { received: () => stream.events<Received>() });
+}
+
+describe("live events inside workerd", () => {
+  it("streams another user's changes within a second, each to those who may see it", async () => {
+    const { developer, reporter, outsider, report, comment } = await world();
+    const streams = await Promise.all([
+      openStream(developer.session.headers),
+      openStream(reporter.session.headers),
+      openStream(outsider.session.headers),
+    ]);
+    const [ofDeveloper, ofReporter, ofOutsider] = streams;
+    try {
+      const started = Date.now();
+      const ticket = await report("Printer on fire");
+      await comment(ticket.id, developer.session, "internal");
+      await comment(ticket.id, reporter.session);
+      await ofDeveloper.until((sse) => sse.events().length === 3, 1000);
+      expect(Date.now() - started).toBeLessThan(1500);
+      await ofReporter.until((sse) => sse.events().length === 2, 1000);
+      const types = (stream: (typeof streams)[0]) => stream.received().map((event) => event.type);
+      expect(types(ofDeveloper)).toEqual(["ticket.created", "comment.created", "comment.created"]);
+      expect(ofDeveloper.received().map((event) => event.visibility)).toEqual([
+        "public",
+        "internal",
+        "public",
+      ]);
+      expect(types(ofReporter)).toEqual(["ticket.created", "comment.created"]);
+      expect(ofReporter.received().every((event) => event.visibility === "public")).toBe(true);
+      const ids = ofDeveloper.received().map((event) => event.id);
+      expect([...ids].sort((a, b) => a - b)).toEqual(ids);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(ofOutsider.events()).toEqual([]);
+    } finally {
+      await Promise.all(streams.map((stream) => stream.close()));
+    }
+  });
+
+  it("replays exactly the missed events after a reconnect with Last-Event-ID", async () => {
+    const { developer, reporter, report, comment } = await world();
+    const first = await openStream(developer.session.headers);
+    const ticket = await report("Resume me");
+    await first.until((sse) => sse.events().length === 1, 1000);
+    await first.close();
+    const [seen] = first.received();
+
+    await comment(ticket.id, reporter.session);
+    await comment(ticket.id, developer.session, "internal");
+    const again = await openStream({ ...developer.session.headers, "Last-Event-ID": String(seen?.id) });
+    try {
+      expect(again.received().map((event) => event.type)).toEqual(["comment.created", "comment.created"]);
+      await comment(ticket.id, reporter.session);
+      await again.until((sse) => sse.events().length === 3, 1000);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const ids = again.received().map((event) => event.id);
+      expect(new Set(ids).size).toBe(3);
+      expect(ids[0]).toBeGreaterThan(seen?.id ?? 0);
+    } finally {
+      await again.close();
+    }
+  });
+
+  it("opens with a single-use stream token, and leaks no subscription over many cycles", async () => {
+    const { developer, team } = await world();
+    const issue = await created<{ token: string }>(
+      workerFetch("/v1/events/tokens", { method: "POST", headers: developer.session.headers }),
+    );
+    const byToken = await openStream({}, `?token=${issue.token}`);
+    expect(byToken.comments).toContain("live");
+    expect(await subscribersOf(teamChannel(team.id))).toBe(1);
+    await byToken.close();
+    const reused = await workerFetch(`/v1/events?token=${issue.token}`);
+    expect(reused.status).toBe(401);
+    expect((await workerFetch("/v1/events")).status).toBe(401);
+
+    for (let cycle = 0; cycle < 10; cycle++) await (await openStream(developer.session.headers)).close();
+    const channels = [teamChannel(team.id), userChannel(developer.user.id)];
+    const deadline = Date.now() + 5000;
+    let counts = await Promise.all(channels.map(subscribersOf));
+    while (counts.some((count) => count > 0) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      counts = await Promise.all(channels.map(subscribersOf));
+    }
+    expect(counts).toEqual([0, 0]);
+  });
+
+  it(
+    "ends the stream within seconds when the viewer's role changes",
+    async () => {
+      const { developer } = await world();
+      const stream = await openStream(developer.session.headers);
+      const patched = await workerFetch(
+        `/v1/users/${developer.user.id}`,
+        jsonRequest("PATCH", { role: "manager" }, admin.headers),
+      );
+      expect(patched.status).toBe(200);
+      await stream.until((sse) => sse.done, VIEWER_RECHECK_MS + 2000);
+      expect(stream.comments).toContain("end view_changed");
+    },
+    VIEWER_RECHECK_MS + 8000,
+  );
+});
