@@ -137,3 +137,23 @@ function redisBackend() {
   const redisUrl = inject("redisUrl");
   return redisUrl ? { redisUrl } : ("memory" as const);
 }
+
+describe("refresh limits", () => {
+  it("count malformed refresh tokens per caller, not in one shared bucket", async () => {
+    const tight = await createTestContext({ env: { TRUST_PROXY: "true", RATE_LIMIT_REFRESH: "2/60" } });
+    try {
+      const refreshFrom = (ip: string) =>
+        tight.app.request(
+          "/v1/auth/refresh",
+          jsonRequest("POST", { refreshToken: "garbage" }, { "X-Forwarded-For": ip }),
+        );
+      const noisy = freshIp();
+      const statuses = [];
+      for (let attempt = 0; attempt < 3; attempt++) statuses.push((await refreshFrom(noisy)).status);
+      expect(statuses).toEqual([401, 401, 429]);
+      expect((await refreshFrom(freshIp())).status).toBe(401);
+    } finally {
+      await tight.close();
+    }
+  });
+});

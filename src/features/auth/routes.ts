@@ -1,4 +1,5 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import type { AppEnv } from "../../app-env.ts";
 import { actorOf } from "../../lib/actor.ts";
 import {
@@ -29,10 +30,16 @@ import { sessionIdOf } from "./session-store.ts";
 
 const tags = ["Auth"];
 const security = [{ bearerAuth: [] }];
-const bySessionOfRefreshToken = async (c: Parameters<typeof readRefreshCookie>[0]) => {
-  const body = (await c.req.json().catch(() => ({}))) as { refreshToken?: unknown };
-  const token = typeof body.refreshToken === "string" ? body.refreshToken : readRefreshCookie(c);
-  return `session:${(token && sessionIdOf(token)) || "none"}`;
+const bySessionOfRefreshToken = async (c: Context<AppEnv>) => {
+  // Any JSON may arrive here before validation (`null`, a number, an array): read it defensively.
+  const body: unknown = await c.req.json().catch(() => ({}));
+  const presented =
+    typeof body === "object" && body !== null ? (body as { refreshToken?: unknown }).refreshToken : undefined;
+  const token = typeof presented === "string" ? presented : readRefreshCookie(c);
+  const sessionId = token ? sessionIdOf(token) : null;
+  // Without a well-formed token there is no session to count: count the caller instead, or every
+  // malformed refresh in the deployment would share (and exhaust) one bucket.
+  return sessionId ? `session:${sessionId}` : `ip:${c.var.clientIp}`;
 };
 
 const register = createRoute({
