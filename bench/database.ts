@@ -1,0 +1,36 @@
+import postgres from "postgres";
+import { createPostgresDatabase } from "../src/adapters/database/postgres.ts";
+import { createNativePasswordHasher } from "../src/adapters/passwords/native.ts";
+import { BENCH_MANAGER, ensureSeeded } from "./seed.ts";
+
+/** One database per size (`tixgenius_bench_10000`, ...) on DATABASE_URL's server, kept between runs. */
+export function benchDatabaseUrl(serverUrl: string, size: number): string {
+  const url = new URL(serverUrl);
+  url.pathname = `/tixgenius_bench_${size}`;
+  return url.toString();
+}
+
+/** Creates, migrates (the project's drizzle migrations) and seeds the database for `size` tickets. */
+export async function prepareDatabase(serverUrl: string, size: number): Promise<string> {
+  const url = benchDatabaseUrl(serverUrl, size);
+  const name = new URL(url).pathname.slice(1);
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  const [exists] = await admin`select 1 from pg_database where datname = ${name}`;
+  if (!exists) await admin.unsafe(`create database "${name}"`);
+  await admin.end();
+
+  const database = createPostgresDatabase(url, { maxConnections: 1 });
+  await database.migrate();
+  await database.close();
+
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    const hash = await createNativePasswordHasher().hash(BENCH_MANAGER.password);
+    const seededMs = await ensureSeeded(sql, size, hash);
+    if (seededMs > 0) console.log(`seeded ${size} tickets in ${(seededMs / 1000).toFixed(1)} s`);
+    else console.log(`reusing ${size} seeded tickets in ${name}`);
+  } finally {
+    await sql.end();
+  }
+  return url;
+}

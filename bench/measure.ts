@@ -1,0 +1,96 @@
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import type { LoadResult, LoadSpec } from "./load.ts";
+import { cpuMs, rssMb } from "./processes.ts";
+
+export interface Settings {
+  connections: number;
+  durationSeconds: number;
+  warmupSeconds: number;
+  runs: number;
+}
+
+export interface Measurement {
+  requestsPerSecond: number;
+  latencyMs: { p50: number; p95: number; p99: number };
+  /** Server process CPU (utime + stime) per request; `helperCpuMsPerRequest` is the Redis gateway's. */
+  cpuMsPerRequest: number;
+  helperCpuMsPerRequest?: number;
+  peakRssMb: number;
+  non2xx: number;
+  errors: number;
+  statusCodes: Record<string, number>;
+  runs: LoadResult[];
+}
+
+const LOAD_SCRIPT = fileURLToPath(new URL("./load.ts", import.meta.url));
+
+/** One autocannon run in its own Node process. */
+function runLoad(spec: LoadSpec): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [LOAD_SCRIPT, JSON.stringify(spec)],
+      { maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout) =>
+        error ? reject(error) : resolve(JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}") as LoadResult),
+    );
+  });
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+};
+
+/** Warm-up, then `runs` fixed-duration runs; medians of each figure, the peak RSS over all runs. */
+export async function measure(
+  target: { url: string; pid: number; helperPid?: number },
+  load: () => Promise<Omit<LoadSpec, "url" | "connections" | "durationSeconds">>,
+  settings: Settings,
+): Promise<Measurement> {
+  const spec = async (durationSeconds: number): Promise<LoadSpec> => ({
+    ...(await load()),
+    url: target.url,
+    connections: settings.connections,
+    durationSeconds,
+  });
+  await runLoad(await spec(settings.warmupSeconds));
+  const runs: LoadResult[] = [];
+  const cpu: number[] = [];
+  const helperCpu: number[] = [];
+  let peakRssMb = 0;
+  for (let run = 0; run < settings.runs; run++) {
+    const runSpec = await spec(settings.durationSeconds);
+    const sampler = setInterval(() => {
+      peakRssMb = Math.max(peakRssMb, rssMb(target.pid));
+    }, 100);
+    const before = cpuMs(target.pid);
+    const helperBefore = target.helperPid ? cpuMs(target.helperPid) : 0;
+    const result = await runLoad(runSpec);
+    clearInterval(sampler);
+    cpu.push((cpuMs(target.pid) - before) / Math.max(1, result.total));
+    if (target.helperPid)
+      helperCpu.push((cpuMs(target.helperPid) - helperBefore) / Math.max(1, result.total));
+    runs.push(result);
+  }
+  const statusCodes: Record<string, number> = {};
+  for (const run of runs)
+    for (const [code, count] of Object.entries(run.statusCodes))
+      statusCodes[code] = (statusCodes[code] ?? 0) + count;
+  return {
+    requestsPerSecond: Math.round(median(runs.map((run) => run.requestsPerSecond))),
+    latencyMs: {
+      p50: median(runs.map((run) => run.latencyMs.p50)),
+      p95: median(runs.map((run) => run.latencyMs.p95)),
+      p99: median(runs.map((run) => run.latencyMs.p99)),
+    },
+    cpuMsPerRequest: Number(median(cpu).toFixed(3)),
+    helperCpuMsPerRequest: target.helperPid ? Number(median(helperCpu).toFixed(3)) : undefined,
+    peakRssMb: Math.round(peakRssMb),
+    non2xx: runs.reduce((sum, run) => sum + run.non2xx, 0),
+    errors: runs.reduce((sum, run) => sum + run.errors, 0),
+    statusCodes,
+    runs,
+  };
+}

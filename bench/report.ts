@@ -1,0 +1,67 @@
+import { execSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import type { Settings } from "./measure.ts";
+import type { EndpointResult } from "./run.ts";
+
+interface Report {
+  started: Date;
+  quick: boolean;
+  settings: Settings;
+  command: string;
+  bySize: Record<string, EndpointResult[]>;
+}
+
+function versionOf(command: string): string {
+  try {
+    return execSync(command, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+  } catch {
+    return "unknown";
+  }
+}
+
+function machine() {
+  return {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? "unknown",
+    memoryGb: Number((totalmem() / 2 ** 30).toFixed(1)),
+    node: process.version,
+    postgres: versionOf(
+      `psql "${process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres"}" -Atc "show server_version"`,
+    ),
+    redis: versionOf(
+      `redis-cli -u "${process.env.REDIS_URL ?? "redis://127.0.0.1:6379"}" info server | grep redis_version`,
+    ),
+  };
+}
+
+const ratio = (api: number, ceiling?: number) => (ceiling ? (api / ceiling).toFixed(2) : "–");
+
+/** One markdown row per endpoint and size: the API's figures and its ratio to both ceilings. */
+export function markdownTable(bySize: Report["bySize"]): string {
+  const lines = [
+    "| Tickets | Endpoint | req/s | p50 / p95 / p99 ms | CPU ms/req (API + gateway) | Peak RSS MB | non-2xx | SQL/req | Redis RT/req | HTTP ceiling req/s | ÷ HTTP | Raw ceiling req/s | ÷ raw | Raw p50 / p99 ms |",
+    "|---:|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+  ];
+  for (const [size, results] of Object.entries(bySize))
+    for (const r of results) {
+      const { api } = r;
+      lines.push(
+        `| ${Number(size).toLocaleString("en")} | \`${r.endpoint}\` | ${api.requestsPerSecond} | ${api.latencyMs.p50} / ${api.latencyMs.p95} / ${api.latencyMs.p99} | ${api.cpuMsPerRequest} + ${api.helperCpuMsPerRequest ?? "–"} | ${api.peakRssMb} | ${api.non2xx + api.errors} | ${r.sqlPerRequest} | ${r.redisRoundTripsPerRequest} | ${r.httpCeiling?.requestsPerSecond ?? "–"} | ${ratio(api.requestsPerSecond, r.httpCeiling?.requestsPerSecond)} | ${r.rawCeiling?.requestsPerSecond ?? "–"} | ${ratio(api.requestsPerSecond, r.rawCeiling?.requestsPerSecond)} | ${r.rawCeiling ? `${r.rawCeiling.latencyMs.p50} / ${r.rawCeiling.latencyMs.p99}` : "–"} |`,
+      );
+    }
+  return lines.join("\n");
+}
+
+/** bench/results/<date>-<quick|full>.json with everything measured, and the table on stdout. */
+export function writeResults(report: Report): void {
+  const stamp = report.started.toISOString().replaceAll(":", "-").slice(0, 19);
+  const file = `bench/results/${stamp}-${report.quick ? "quick" : "full"}.json`;
+  const table = markdownTable(report.bySize);
+  mkdirSync("bench/results", { recursive: true });
+  writeFileSync(
+    file,
+    `${JSON.stringify({ date: report.started.toISOString(), command: report.command, machine: machine(), settings: report.settings, results: report.bySize, table }, null, 2)}\n`,
+  );
+  console.log(`\n${table}\n\nwritten to ${file}`);
+}

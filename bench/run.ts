@@ -1,0 +1,196 @@
+import { writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import postgres from "postgres";
+import { DEVELOPMENT_JWT_SECRET } from "../src/config/schema.ts";
+import { type Captured, openCapture } from "./capture.ts";
+import type { CeilingRoute } from "./ceiling-spec.ts";
+import { prepareDatabase } from "./database.ts";
+import { type Measurement, measure, type Settings } from "./measure.ts";
+import { type Started, startNode, waitForHttp } from "./processes.ts";
+import { writeResults } from "./report.ts";
+import { buildScenarios, type Caller, ceilingRoute, refreshVersions } from "./scenarios.ts";
+import { BENCH_MANAGER } from "./seed.ts";
+
+/**
+ * `npm run bench [-- --quick] [--sizes 10000,100000] [--only <substring>] [--profile]`: the API
+ * against its two ceilings, endpoint by endpoint, same data and connections; see docs/BENCHMARKS.md.
+ */
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    sizes: { type: "string" },
+    only: { type: "string" },
+    profile: { type: "boolean", default: false },
+  },
+});
+const settings: Settings = args.quick
+  ? { connections: 50, durationSeconds: 5, warmupSeconds: 2, runs: 3 }
+  : { connections: 50, durationSeconds: 10, warmupSeconds: 3, runs: 3 };
+const sizes = (args.sizes ?? (args.quick ? "10000" : "10000,100000,1000000")).split(",").map(Number);
+const serverUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+const PORTS = { gateway: 18079, api: 18787, http: 18801, raw: 18802 };
+const PROFILE_DIR = join(tmpdir(), "tixgenius-bench-profiles");
+const UNLIMITED = "1000000000/60"; // the limiter runs on every request but never trips
+
+export interface EndpointResult {
+  endpoint: string;
+  sqlPerRequest: number;
+  redisRoundTripsPerRequest: number;
+  api: Measurement;
+  httpCeiling?: Measurement;
+  rawCeiling?: Measurement;
+  sameBytes?: boolean;
+}
+
+async function benchSize(size: number): Promise<EndpointResult[]> {
+  const databaseUrl = await prepareDatabase(serverUrl, size);
+  const token = crypto.randomUUID();
+  const gateway = startNode("gateway", "src/gateway/main.ts", {
+    GATEWAY_PORT: String(PORTS.gateway),
+    UPSTASH_REDIS_REST_TOKEN: token,
+    REDIS_URL: redisUrl,
+  });
+  const serverEnv: Record<string, string> = {
+    NODE_ENV: "development",
+    PORT: String(PORTS.api),
+    DATABASE_URL: databaseUrl,
+    UPSTASH_REDIS_REST_URL: `http://127.0.0.1:${PORTS.gateway}`,
+    UPSTASH_REDIS_REST_TOKEN: token,
+    JWT_SECRET: DEVELOPMENT_JWT_SECRET,
+    ACCESS_TOKEN_TTL_SECONDS: "3600",
+    LOG_LEVEL: "info",
+    ...Object.fromEntries(
+      ["LOGIN", "REGISTER", "REFRESH", "READ", "WRITE", "ANONYMOUS"].map((name) => [
+        `RATE_LIMIT_${name}`,
+        UNLIMITED,
+      ]),
+    ),
+  };
+  const processes: Started[] = [gateway];
+  const sql = postgres(databaseUrl, { max: 2, onnotice: () => {} });
+  const capture = await openCapture(serverEnv);
+  try {
+    await waitForHttp(`http://127.0.0.1:${PORTS.gateway}/`);
+    // Profiles are large: written outside the repository, their folder printed at the end.
+    const cpuProfile = args.profile ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`] : [];
+    const api = startNode("api", "src/node.ts", serverEnv, cpuProfile);
+    processes.push(api);
+    await waitForHttp(`http://127.0.0.1:${PORTS.api}/health`);
+    const caller = await login(`http://127.0.0.1:${PORTS.api}`);
+    const scenarios = (await buildScenarios(sql, caller)).filter(
+      (scenario) => !args.only || scenario.name.includes(args.only),
+    );
+    const captured: Captured[] = [];
+    // Writes first (they run last), so the reads' captured bytes are what the reads will return.
+    for (const scenario of [...scenarios].reverse()) {
+      const sample = await capture.request(scenario.sample.path, scenario.sample.init);
+      if (sample.status >= 300) throw new Error(`${scenario.name} answered ${sample.status}: ${sample.body}`);
+      captured.unshift(sample);
+    }
+    const routes = scenarios
+      .map((scenario, index) => captured[index] && ceilingRoute(scenario, captured[index], caller.userId))
+      .filter((route): route is CeilingRoute => route !== undefined);
+    const specFile = join(tmpdir(), `tixgenius-bench-ceilings-${process.pid}.json`);
+    writeFileSync(specFile, JSON.stringify(routes));
+    const ceilingEnv = {
+      DATABASE_URL: databaseUrl,
+      JWT_SECRET: DEVELOPMENT_JWT_SECRET,
+      CEILING_SPEC: specFile,
+    };
+    const http = startNode("http ceiling", "bench/ceiling-server.ts", {
+      ...ceilingEnv,
+      CEILING_MODE: "http",
+      PORT: String(PORTS.http),
+    });
+    const raw = startNode("raw ceiling", "bench/ceiling-server.ts", {
+      ...ceilingEnv,
+      CEILING_MODE: "raw",
+      PORT: String(PORTS.raw),
+    });
+    processes.push(http, raw);
+    await Promise.all([
+      waitForHttp(`http://127.0.0.1:${PORTS.http}/`),
+      waitForHttp(`http://127.0.0.1:${PORTS.raw}/`),
+    ]);
+
+    const results: EndpointResult[] = [];
+    for (const [index, scenario] of scenarios.entries()) {
+      const sample = captured[index];
+      if (!sample) continue;
+      console.log(`[${size}] ${scenario.name}`);
+      const load = () => refreshVersions(sql, scenario);
+      const result: EndpointResult = {
+        endpoint: scenario.name,
+        sqlPerRequest: sample.statements.length,
+        redisRoundTripsPerRequest: sample.redisRoundTrips,
+        api: await measure(
+          { url: `http://127.0.0.1:${PORTS.api}`, pid: api.pid, helperPid: gateway.pid },
+          load,
+          settings,
+        ),
+      };
+      if (scenario.ceiling) {
+        result.sameBytes = await sameBytes(scenario.sample, `http://127.0.0.1:${PORTS.raw}`, sample.body);
+        result.httpCeiling = await measure(
+          { url: `http://127.0.0.1:${PORTS.http}`, pid: http.pid },
+          load,
+          settings,
+        );
+        result.rawCeiling = await measure(
+          { url: `http://127.0.0.1:${PORTS.raw}`, pid: raw.pid },
+          load,
+          settings,
+        );
+      }
+      results.push(result);
+      console.log(summary(result));
+    }
+    return results;
+  } finally {
+    await capture.close();
+    await sql.end();
+    for (const started of processes.reverse()) await started.stop();
+  }
+}
+
+async function login(baseUrl: string): Promise<Caller> {
+  const response = await fetch(`${baseUrl}/v1/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(BENCH_MANAGER),
+  });
+  const body = (await response.json()) as { accessToken?: string; user?: { id: string } };
+  if (!body.accessToken || !body.user)
+    throw new Error(`login failed: ${response.status} ${JSON.stringify(body)}`);
+  return { token: body.accessToken, userId: body.user.id };
+}
+
+/** The raw ceiling must answer with exactly the API's bytes, or the comparison is unfair. */
+async function sameBytes(sample: { path: string; init: RequestInit }, baseUrl: string, expected: string) {
+  const response = await fetch(`${baseUrl}${sample.path}`, sample.init);
+  const body = await response.text();
+  if (body !== expected)
+    console.warn(`raw ceiling differs from the API for ${sample.path}:\n${body.slice(0, 300)}`);
+  return body === expected;
+}
+
+function summary(result: EndpointResult): string {
+  const ratio = (ceiling?: Measurement) =>
+    ceiling ? (result.api.requestsPerSecond / ceiling.requestsPerSecond).toFixed(2) : "-";
+  return `  api ${result.api.requestsPerSecond} req/s p99 ${result.api.latencyMs.p99} ms, ${result.api.cpuMsPerRequest} cpu ms/req, non-2xx ${result.api.non2xx}; vs http ${ratio(result.httpCeiling)}, vs raw ${ratio(result.rawCeiling)}`;
+}
+
+const started = new Date();
+const bySize: Record<string, EndpointResult[]> = {};
+for (const size of sizes) bySize[size] = await benchSize(size);
+if (args.profile) console.log(`CPU profiles of the API process: ${PROFILE_DIR}`);
+writeResults({
+  started,
+  quick: args.quick,
+  settings,
+  command: `npm run bench -- ${process.argv.slice(2).join(" ")}`.trim(),
+  bySize,
+});
