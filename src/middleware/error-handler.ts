@@ -1,7 +1,14 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "../app-env.ts";
-import { AppError, BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from "../lib/errors.ts";
+import { isDatabaseConnectionError, isUnstorableTextError } from "../lib/database-errors.ts";
+import {
+  AppError,
+  BadRequestError,
+  PayloadTooLargeError,
+  ServiceUnavailableError,
+  UnsupportedMediaTypeError,
+} from "../lib/errors.ts";
 import type { Logger } from "../lib/logger.ts";
 import { internalError, problemResponse } from "../lib/problem.ts";
 
@@ -10,6 +17,27 @@ export function handleErrors(logger: Logger, maxBodyBytes: number) {
   return function handleError(error: Error, c: Context<AppEnv>): Response {
     if (error instanceof AppError) return problemResponse(c, error);
     if (error instanceof HTTPException) return problemResponse(c, fromHttpException(error, maxBodyBytes));
+    if (isUnstorableTextError(error)) {
+      return problemResponse(
+        c,
+        new BadRequestError(
+          "The request contains a character that cannot be stored (such as U+0000).",
+          "unstorable_character",
+        ),
+      );
+    }
+    if (isDatabaseConnectionError(error)) {
+      logger.error("database unavailable", {
+        requestId: c.get("requestId"),
+        method: c.req.method,
+        route: c.req.routePath,
+        error,
+      });
+      return problemResponse(
+        c,
+        new ServiceUnavailableError("The database is unavailable; try again shortly."),
+      );
+    }
     logger.error("unhandled error", {
       requestId: c.get("requestId"),
       method: c.req.method,
