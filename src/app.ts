@@ -24,6 +24,7 @@ import { handleNotFound } from "./middleware/not-found.ts";
 import { privateCaching } from "./middleware/private-caching.ts";
 import { requestId } from "./middleware/request-id.ts";
 import { requestLog } from "./middleware/request-log.ts";
+import { requireUtf8Json } from "./middleware/utf8-json.ts";
 
 /** Builds the whole HTTP API from its dependencies; each runtime's door supplies them. */
 export function createApp(provider: DepsProvider) {
@@ -43,6 +44,7 @@ export function createApp(provider: DepsProvider) {
   app.use(corsFromOrigins(config.CORS_ORIGINS));
   app.use(secureHeaders());
   app.use(limitBodySize(config.MAX_BODY_BYTES));
+  app.use(requireUtf8Json());
   app.use("/v1/*", privateCaching());
 
   const routes = app

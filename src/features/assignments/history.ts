@@ -3,6 +3,7 @@ import type { Database } from "../../db/database.ts";
 import { assignmentHistory } from "../../db/schema.ts";
 import { BadRequestError } from "../../lib/errors.ts";
 import { cursorValues, pageOf } from "../../lib/list.ts";
+import { isPgTimestamp } from "../tickets/cursor-keys.ts";
 import type { AssignmentEntry } from "./schemas.ts";
 
 type Reader = Pick<Database, "select">;
@@ -18,12 +19,8 @@ export async function listHistory(
   let before: SQL | undefined;
   if (query.cursor) {
     const [at, id] = cursorValues(query.cursor, 2);
-    if (
-      typeof at !== "string" ||
-      typeof id !== "number" ||
-      !Number.isSafeInteger(id) ||
-      Number.isNaN(Date.parse(at))
-    )
+    // Only what `created_at::text` writes: Date.parse accepts values the ::timestamptz cast refuses.
+    if (!isPgTimestamp(at) || typeof id !== "number" || !Number.isSafeInteger(id))
       throw new BadRequestError("The cursor is not valid for this list.", "invalid_cursor");
     before = sql`(${assignmentHistory.createdAt}, ${assignmentHistory.id}) < (${at}::timestamptz, ${id})`;
   }

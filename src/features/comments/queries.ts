@@ -4,6 +4,7 @@ import { ticketComments, users } from "../../db/schema.ts";
 import type { Actor } from "../../lib/actor.ts";
 import { BadRequestError, NotFoundError } from "../../lib/errors.ts";
 import { cursorValues, pageOf } from "../../lib/list.ts";
+import { isPgTimestamp } from "../tickets/cursor-keys.ts";
 import type { Comment } from "./schemas.ts";
 
 type Reader = Pick<Database, "select">;
@@ -38,7 +39,9 @@ export async function listTicketComments(
   let after: SQL | undefined;
   if (query.cursor) {
     const [at, id] = cursorValues(query.cursor, 2);
-    if (typeof at !== "string" || typeof id !== "string" || !UUID.test(id) || Number.isNaN(Date.parse(at)))
+    // Date.parse accepts "0" or "March 7", which the ::timestamptz cast refuses (a 500): only
+    // what `created_at::text` itself writes is a valid cursor value.
+    if (!isPgTimestamp(at) || typeof id !== "string" || !UUID.test(id))
       throw new BadRequestError("The cursor is not valid for this list.", "invalid_cursor");
     after = sql`(${ticketComments.createdAt}, ${ticketComments.id}) > (${at}::timestamptz, ${id}::uuid)`;
   }

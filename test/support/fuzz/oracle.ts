@@ -1,0 +1,115 @@
+import type { FuzzRequest } from "./requests.ts";
+
+export interface Observed {
+  status: number;
+  contentType: string;
+  text: string;
+}
+
+export interface OracleContext {
+  maxBodyBytes: number;
+  /** Ids a reporter actor must never get a 2xx for, or see in any 2xx body. */
+  foreignIds: readonly string[];
+  /** Must never appear in any 2xx body, nor in the path of a request that gets a 2xx (the victim's session). */
+  secrets: readonly string[];
+}
+
+/**
+ * Statuses every route may answer without listing them (documented in test/hardening/README.md):
+ * 429 anywhere (the rate limiters sit in front of every route), 401 on secured routes, and 413
+ * when the body is over MAX_BODY_BYTES (the body limit is global middleware, before routing).
+ */
+function globallyAllowed(request: FuzzRequest, status: number): boolean {
+  if (status === 429) return true;
+  if (status === 401) return request.route.secured;
+  if (status === 413) return bodyLength(request) > 0;
+  return false;
+}
+
+function bodyLength(request: FuzzRequest): number {
+  if (request.body === undefined) return 0;
+  return typeof request.body === "string" ? Buffer.byteLength(request.body) : request.body.byteLength;
+}
+
+/** Returns why the response breaks the contract, or undefined when it keeps it. */
+export function violationOf(
+  request: FuzzRequest,
+  observed: Observed,
+  context: OracleContext,
+): string | undefined {
+  const { status, contentType } = observed;
+  const route = request.route;
+  if (status >= 500) return `server error ${status}`;
+  if (status === 413 && bodyLength(request) <= context.maxBodyBytes) return "413 for a body within the limit";
+  if (status === 304) {
+    return route.method === "GET" && request.headers["if-none-match"] !== undefined
+      ? undefined
+      : "304 without If-None-Match";
+  }
+  const declared = route.declared.get(status);
+  if (!declared && !globallyAllowed(request, status))
+    return `status ${status} is not declared for this route`;
+  if (route.secured && request.actor === "anonymous" && ![401, 413].includes(status)) {
+    return `anonymous request to a secured route answered ${status}`;
+  }
+  if (status >= 400) {
+    const expected = declared && declared.length > 0 ? declared : ["application/problem+json"];
+    if (!expected.some((type) => contentType.startsWith(type)))
+      return `error content type ${contentType}, expected ${expected.join(" | ")}`;
+    if (contentType.startsWith("application/problem+json")) return problemViolation(observed);
+    return undefined;
+  }
+  return successViolation(request, observed, context);
+}
+
+function problemViolation(observed: Observed): string | undefined {
+  let problem: Record<string, unknown>;
+  try {
+    problem = JSON.parse(observed.text) as Record<string, unknown>;
+  } catch {
+    return "problem body is not JSON";
+  }
+  if (problem.status !== observed.status)
+    return `problem.status ${String(problem.status)} differs from ${observed.status}`;
+  if (
+    typeof problem.code !== "string" ||
+    typeof problem.type !== "string" ||
+    typeof problem.title !== "string"
+  ) {
+    return "problem lacks type/title/code";
+  }
+  if (/\bat .+:\d+:\d+|stack/i.test(String(problem.detail))) return "problem detail leaks a stack";
+  return undefined;
+}
+
+function successViolation(
+  request: FuzzRequest,
+  observed: Observed,
+  context: OracleContext,
+): string | undefined {
+  const { route } = request;
+  if (request.actor === "reporter") {
+    if (context.foreignIds.some((id) => request.path.includes(id)))
+      return "reporter got a 2xx for another reporter's resource";
+    const leaked = context.foreignIds.find((id) => observed.text.includes(id) && !sent(request, id));
+    if (leaked) return `reporter saw another reporter's resource ${leaked} in a 2xx body`;
+  }
+  if (context.secrets.some((value) => request.path.includes(value))) return "2xx for another user's session";
+  const secret = context.secrets.find((value) => observed.text.includes(value) && !sent(request, value));
+  if (secret) return `2xx body reveals ${secret}`;
+  if (/passwordHash|password_hash|\$argon2/.test(observed.text)) return "2xx body reveals a password hash";
+  const schema = route.responseSchemas.get(observed.status);
+  if (!schema) return undefined;
+  if (!observed.contentType.startsWith("application/json"))
+    return `2xx content type ${observed.contentType}, expected application/json`;
+  const parsed = schema.safeParse(JSON.parse(observed.text));
+  if (!parsed.success)
+    return `2xx body does not match the declared schema: ${JSON.stringify(parsed.error.issues.slice(0, 3))}`;
+  return undefined;
+}
+
+/** Whether the request itself carried the value (a text field echoing it back is no leak). */
+function sent(request: FuzzRequest, value: string): boolean {
+  const body = typeof request.body === "string" ? request.body : "";
+  return `${request.path}${request.query}${body}`.includes(value);
+}

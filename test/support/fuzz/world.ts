@@ -1,0 +1,128 @@
+import type { Role } from "../../../src/features/users/schemas.ts";
+import { addComment } from "../factories/comments.ts";
+import { createCategory, createTeam, insertTicket, reportTicket } from "../factories/tickets.ts";
+import { freshIp, login, type Session, signedIn, type TestUser } from "../factories.ts";
+import type { TestContext } from "../test-context.ts";
+
+export const ACTOR_NAMES = ["admin", "manager", "developer", "reporter", "anonymous"] as const;
+export type ActorName = (typeof ACTOR_NAMES)[number];
+
+export interface FuzzActor {
+  role: Role;
+  user: TestUser;
+  session: Session;
+}
+
+/**
+ * The data a fuzz run plays against. Each signed-in role has a main actor and a scratch actor of
+ * the same role: routes that end sessions (logout, logout-all, password, session revocation) run
+ * as the scratch actor, which is signed in again afterwards, so the main actors stay signed in.
+ * A victim reporter owns tickets in a team none of the actors belongs to: its ids are the
+ * "foreign" ids no reporter-actor request may ever get a 2xx for, or see in a 2xx body.
+ */
+export interface FuzzWorld {
+  actors: Record<Exclude<ActorName, "anonymous">, FuzzActor>;
+  scratch: Record<Exclude<ActorName, "anonymous">, FuzzActor>;
+  /** Ids that requests may use anywhere (including as mutation targets). */
+  mutableIds: string[];
+  /** Ids of the actors themselves: only read requests use them, so no fuzzed write disables or demotes an actor. */
+  actorIds: string[];
+  /** Foreign (victim-owned) ids; a reporter actor must never receive them in a 2xx. */
+  foreignIds: string[];
+  /** The victim's session id: no actor may revoke it or see it. */
+  victimSessionId: string;
+  refreshTokens: string[];
+}
+
+const SIGNED_IN_ROLES = ["admin", "manager", "developer", "reporter"] as const;
+
+export async function buildFuzzWorld(ctx: TestContext): Promise<FuzzWorld> {
+  const actorsList = await Promise.all(SIGNED_IN_ROLES.map((role) => signedIn(ctx, role)));
+  const scratchList = await Promise.all(SIGNED_IN_ROLES.map((role) => signedIn(ctx, role)));
+  const [victim, victimManager, victimDeveloper, otherDeveloper] = await Promise.all([
+    signedIn(ctx, "reporter"),
+    signedIn(ctx, "manager"),
+    signedIn(ctx, "developer"),
+    signedIn(ctx, "developer"),
+  ]);
+  const byRole = (list: typeof actorsList) =>
+    Object.fromEntries(
+      list.map((entry, index) => [SIGNED_IN_ROLES[index], { role: SIGNED_IN_ROLES[index], ...entry }]),
+    ) as FuzzWorld["actors"];
+  const actors = byRole(actorsList);
+  const scratch = byRole(scratchList);
+
+  const ownTeam = await createTeam(ctx, {
+    leads: [actors.manager.user.id],
+    members: [actors.developer.user.id, otherDeveloper.user.id],
+  });
+  const foreignTeam = await createTeam(ctx, {
+    leads: [victimManager.user.id],
+    members: [victimDeveloper.user.id],
+  });
+  const ownCategory = await createCategory(ctx, { defaultTeamId: ownTeam.id });
+  const foreignCategory = await createCategory(ctx, { defaultTeamId: foreignTeam.id });
+
+  const ownTicket = await reportTicket(ctx, actors.reporter.session, { categoryId: ownCategory.id });
+  const ownComment = await addComment(ctx, actors.reporter.session, ownTicket.id);
+  const devTicket = await insertTicket(ctx, { reporterId: actors.developer.user.id, teamId: ownTeam.id });
+  const foreignTickets = await Promise.all([
+    reportTicket(ctx, victim.session, { categoryId: foreignCategory.id }),
+    reportTicket(ctx, victim.session, { categoryId: ownCategory.id }),
+  ]);
+  const deletedForeign = await insertTicket(ctx, {
+    reporterId: victim.user.id,
+    teamId: foreignTeam.id,
+    deletedAt: new Date(),
+  });
+  const foreignComments = await Promise.all(
+    foreignTickets.map((ticket) => addComment(ctx, victim.session, ticket.id)),
+  );
+  const victimSessionId = await currentSessionId(ctx, victim.session);
+
+  return {
+    actors,
+    scratch,
+    mutableIds: [
+      ownTeam.id,
+      foreignTeam.id,
+      ownCategory.id,
+      foreignCategory.id,
+      ownTicket.id,
+      ownComment.id,
+      devTicket.id,
+      victim.user.id,
+      victimManager.user.id,
+      victimDeveloper.user.id,
+      otherDeveloper.user.id,
+      "00000000-0000-4000-8000-000000000000",
+    ],
+    actorIds: SIGNED_IN_ROLES.flatMap((role) => [actors[role].user.id]),
+    foreignIds: [
+      ...foreignTickets.map((ticket) => ticket.id),
+      deletedForeign.id,
+      ...foreignComments.map((comment) => comment.id),
+    ],
+    victimSessionId,
+    refreshTokens: SIGNED_IN_ROLES.map((role) => scratch[role].session.refreshToken),
+  };
+}
+
+async function currentSessionId(ctx: TestContext, session: Session): Promise<string> {
+  const response = await ctx.app.request("/v1/auth/sessions", { headers: session.headers });
+  const body = (await response.json()) as { data: { id: string; current: boolean }[] };
+  const current = body.data.find((entry) => entry.current);
+  if (!current) throw new Error("no current session");
+  return current.id;
+}
+
+/** Signs a scratch actor in again after a fuzzed request may have ended its session. */
+export async function renewScratch(
+  ctx: TestContext,
+  world: FuzzWorld,
+  role: Exclude<ActorName, "anonymous">,
+) {
+  const actor = world.scratch[role];
+  actor.session = await login(ctx, actor.user, freshIp());
+  world.refreshTokens[SIGNED_IN_ROLES.indexOf(role)] = actor.session.refreshToken;
+}
