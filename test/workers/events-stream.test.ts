@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, inject, it } from "vitest";
 import { createRedisClient } from "../../src/adapters/redis.ts";
 import { teamChannel, userChannel } from "../../src/features/events/channels.ts";
 import { VIEWER_RECHECK_MS } from "../../src/features/events/stream.ts";
@@ -75,39 +75,46 @@ async function openStream(headers: Record<string, string>, query = "") {
 }
 
 describe("live events inside workerd", () => {
-  it("streams another user's changes within a second, each to those who may see it", async () => {
-    const { developer, reporter, outsider, report, comment } = await world();
-    const streams = await Promise.all([
-      openStream(developer.session.headers),
-      openStream(reporter.session.headers),
-      openStream(outsider.session.headers),
-    ]);
-    const [ofDeveloper, ofReporter, ofOutsider] = streams;
-    try {
-      const started = Date.now();
-      const ticket = await report("Printer on fire");
-      await comment(ticket.id, developer.session, "internal");
-      await comment(ticket.id, reporter.session);
-      await ofDeveloper.until((sse) => sse.events().length === 3, 1000);
-      expect(Date.now() - started).toBeLessThan(1500);
-      await ofReporter.until((sse) => sse.events().length === 2, 1000);
-      const types = (stream: (typeof streams)[0]) => stream.received().map((event) => event.type);
-      expect(types(ofDeveloper)).toEqual(["ticket.created", "comment.created", "comment.created"]);
-      expect(ofDeveloper.received().map((event) => event.visibility)).toEqual([
-        "public",
-        "internal",
-        "public",
+  // Three streams hold database connections at once. On a machine without PostgreSQL the worker
+  // talks to PGlite through pglite-socket, which interleaves the protocol messages of concurrent
+  // connections ("bind message supplies 4 parameters, but prepared statement requires 5"); so
+  // this case needs a real server (as in CI). The Node suite covers it on PGlite too.
+  it.runIf(inject("workersDatabaseKind") === "postgres")(
+    "streams another user's changes within a second, each to those who may see it",
+    async () => {
+      const { developer, reporter, outsider, report, comment } = await world();
+      const streams = await Promise.all([
+        openStream(developer.session.headers),
+        openStream(reporter.session.headers),
+        openStream(outsider.session.headers),
       ]);
-      expect(types(ofReporter)).toEqual(["ticket.created", "comment.created"]);
-      expect(ofReporter.received().every((event) => event.visibility === "public")).toBe(true);
-      const ids = ofDeveloper.received().map((event) => event.id);
-      expect([...ids].sort((a, b) => a - b)).toEqual(ids);
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      expect(ofOutsider.events()).toEqual([]);
-    } finally {
-      await Promise.all(streams.map((stream) => stream.close()));
-    }
-  });
+      const [ofDeveloper, ofReporter, ofOutsider] = streams;
+      try {
+        const started = Date.now();
+        const ticket = await report("Printer on fire");
+        await comment(ticket.id, developer.session, "internal");
+        await comment(ticket.id, reporter.session);
+        await ofDeveloper.until((sse) => sse.events().length === 3, 1000);
+        expect(Date.now() - started).toBeLessThan(1500);
+        await ofReporter.until((sse) => sse.events().length === 2, 1000);
+        const types = (stream: (typeof streams)[0]) => stream.received().map((event) => event.type);
+        expect(types(ofDeveloper)).toEqual(["ticket.created", "comment.created", "comment.created"]);
+        expect(ofDeveloper.received().map((event) => event.visibility)).toEqual([
+          "public",
+          "internal",
+          "public",
+        ]);
+        expect(types(ofReporter)).toEqual(["ticket.created", "comment.created"]);
+        expect(ofReporter.received().every((event) => event.visibility === "public")).toBe(true);
+        const ids = ofDeveloper.received().map((event) => event.id);
+        expect([...ids].sort((a, b) => a - b)).toEqual(ids);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        expect(ofOutsider.events()).toEqual([]);
+      } finally {
+        await Promise.all(streams.map((stream) => stream.close()));
+      }
+    },
+  );
 
   it("replays exactly the missed events after a reconnect with Last-Event-ID", async () => {
     const { developer, reporter, report, comment } = await world();
