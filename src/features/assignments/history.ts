@@ -2,8 +2,8 @@ import { and, count, desc, eq, type SQL, sql } from "drizzle-orm";
 import type { Database } from "../../db/database.ts";
 import { assignmentHistory } from "../../db/schema.ts";
 import { BadRequestError } from "../../lib/errors.ts";
+import { isPgTimestamp } from "../../lib/keyset.ts";
 import { cursorValues, pageOf } from "../../lib/list.ts";
-import { isPgTimestamp } from "../tickets/cursor-keys.ts";
 import type { AssignmentEntry } from "./schemas.ts";
 
 type Reader = Pick<Database, "select">;

@@ -3,8 +3,8 @@ import type { Database } from "../../db/database.ts";
 import { ticketComments, users } from "../../db/schema.ts";
 import type { Actor } from "../../lib/actor.ts";
 import { BadRequestError, NotFoundError } from "../../lib/errors.ts";
+import { isPgTimestamp } from "../../lib/keyset.ts";
 import { cursorValues, pageOf } from "../../lib/list.ts";
-import { isPgTimestamp } from "../tickets/cursor-keys.ts";
 import type { Comment } from "./schemas.ts";
 
 type Reader = Pick<Database, "select">;

@@ -3,9 +3,9 @@ import { auditLog, ticketComments } from "../../db/schema.ts";
 import type { Deps } from "../../deps.ts";
 import type { Actor } from "../../lib/actor.ts";
 import { BadRequestError } from "../../lib/errors.ts";
+import { isPgTimestamp } from "../../lib/keyset.ts";
 import { cursorValues, pageOf } from "../../lib/list.ts";
 import { loadVisibleTicket } from "./access.ts";
-import { isPgTimestamp } from "./cursor-keys.ts";
 import type { TicketActivityEntry } from "./list-schemas.ts";
 
 const INTERNAL = sql`'{"visibility":"internal"}'::jsonb`;

@@ -2,7 +2,7 @@ import { asc, desc, type SQL, type SQLWrapper, sql } from "drizzle-orm";
 import { tickets } from "../../db/schema.ts";
 import { decodeCursor } from "../../lib/cursor.ts";
 import { BadRequestError } from "../../lib/errors.ts";
-import { isPgTimestamp } from "./cursor-keys.ts";
+import { isPgTimestamp } from "../../lib/keyset.ts";
 import type { TicketListQuery } from "./list-schemas.ts";
 
 type CursorKey = (string | null)[];
