@@ -48,6 +48,11 @@ export function problemResponses<const S extends keyof typeof PROBLEM_DESCRIPTIO
   return responses;
 }
 
+/** The bearer scheme's name in the OpenAPI document; routes require it through BEARER_AUTH. */
+export const BEARER_SCHEME = "bearerAuth";
+/** `security` of every route behind `authenticate()`: an access token from login or refresh. */
+export const BEARER_AUTH = [{ [BEARER_SCHEME]: [] }];
+
 /** Optional conditional-request header of PATCH and DELETE routes: a stale tag is a 412. */
 export const IfMatch = z.object({
   "if-match": z.string().optional().openapi({ description: 'The entity tag last read, e.g. "3"' }),

@@ -3,6 +3,7 @@ import type { AppEnv } from "../../app-env.ts";
 import { actorOf } from "../../lib/actor.ts";
 import { etagOf, versionFromIfMatch } from "../../lib/etag.ts";
 import {
+  BEARER_AUTH,
   IdempotencyKey,
   IfMatch,
   jsonBody,
@@ -25,13 +26,12 @@ import {
 import * as assignments from "./service.ts";
 
 const tags = ["Assignment"];
-const security = [{ bearerAuth: [] }];
 
 const suggestions = createRoute({
   method: "get",
   path: "/{id}/assignment/suggestions",
   tags,
-  security,
+  security: BEARER_AUTH,
   summary: "The ticket's team ranked for this ticket, with the score explained",
   description:
     "Admins, managers leading the ticket's team and developers of the team. See `explanation` for the formula.",
@@ -51,7 +51,7 @@ const assign = createRoute({
   method: "post",
   path: "/{id}/assignment",
   tags,
-  security,
+  security: BEARER_AUTH,
   summary: "Assign the ticket (someone, yourself, or the top suggestion)",
   description:
     "Managers leading the ticket's team and admins assign any developer of the team or use `auto`; a developer of the team assigns themself. Capacity is never exceeded (409 `at_capacity`).",
@@ -76,7 +76,7 @@ const unassign = createRoute({
   method: "delete",
   path: "/{id}/assignment",
   tags,
-  security,
+  security: BEARER_AUTH,
   summary: "Unassign the ticket",
   description: "Managers leading the ticket's team, admins, or the current assignee.",
   middleware: [
@@ -95,7 +95,7 @@ const history = createRoute({
   method: "get",
   path: "/{id}/assignment/history",
   tags,
-  security,
+  security: BEARER_AUTH,
   summary: "Every assignment change of the ticket, newest first",
   middleware: [authenticate(), rateLimit("read", { by: "user" })],
   request: { params: AssignmentTicketRef, query: AssignmentHistoryQuery },

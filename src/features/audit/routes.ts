@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../../app-env.ts";
-import { jsonContent, problemResponses, validationHook } from "../../lib/openapi.ts";
+import { BEARER_AUTH, jsonContent, problemResponses, validationHook } from "../../lib/openapi.ts";
 import { authenticate } from "../../middleware/authenticate.ts";
 import { rateLimit } from "../../middleware/rate-limit.ts";
 import { requireRole } from "../../middleware/require-role.ts";
@@ -11,7 +11,7 @@ const list = createRoute({
   method: "get",
   path: "/",
   tags: ["Audit log"],
-  security: [{ bearerAuth: [] }],
+  security: BEARER_AUTH,
   summary: "The audit log, newest first",
   description:
     "Append-only record of every mutation: who (actor id and role), what (action, entity), the changed " +

@@ -3,6 +3,7 @@ import type { Context } from "hono";
 import type { AppEnv } from "../../app-env.ts";
 import { actorOf } from "../../lib/actor.ts";
 import {
+  BEARER_AUTH,
   IdempotencyKey,
   jsonBody,
   jsonContent,
@@ -29,7 +30,6 @@ import * as auth from "./service.ts";
 import { sessionIdOf } from "./session-store.ts";
 
 const tags = ["Auth"];
-const security = [{ bearerAuth: [] }];
 const bySessionOfRefreshToken = async (c: Context<AppEnv>) => {
   // Any JSON may arrive here before validation (`null`, a number, an array): read it defensively.
   const body: unknown = await c.req.json().catch(() => ({}));
@@ -83,7 +83,7 @@ const logout = createRoute({
   method: "post",
   path: "/logout",
   tags,
-  security,
+  security: BEARER_AUTH,
   summary: "End the current session; its access token stops working at once",
   middleware: [authenticate(), rateLimit("write", { by: "user", failClosed: true })],
   responses: { 204: { description: "Signed out" }, ...problemResponses(401, 429, 503) },
@@ -93,7 +93,7 @@ const logoutAll = createRoute({
   method: "post",
   path: "/logout-all",
   tags,
-  security,
+  security: BEARER_AUTH,
   summary: "End every session of the current user",
   middleware: [authenticate(), rateLimit("write", { by: "user", failClosed: true })],
   responses: { 204: { description: "Signed out everywhere" }, ...problemResponses(401, 429, 503) },
@@ -103,7 +103,7 @@ const listSessions = createRoute({
   method: "get",
   path: "/sessions",
   tags,
-  security,
+  security: BEARER_AUTH,
   summary: "The current user's sessions",
   middleware: [authenticate(), rateLimit("read", { by: "user" })],
   responses: {
@@ -116,7 +116,7 @@ const revokeSession = createRoute({
   method: "delete",
   path: "/sessions/{id}",
   tags,
-  security,
+  security: BEARER_AUTH,
   summary: "End one of the current user's sessions",
   middleware: [authenticate(), rateLimit("write", { by: "user", failClosed: true })],
   request: { params: SessionRef },
@@ -127,7 +127,7 @@ const changePassword = createRoute({
   method: "post",
   path: "/password",
   tags,
-  security,
+  security: BEARER_AUTH,
   summary: "Change the password; every other session ends",
   middleware: [authenticate(), rateLimit("write", { by: "user", failClosed: true })],
   request: { body: jsonBody(ChangePassword) },

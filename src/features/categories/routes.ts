@@ -3,6 +3,7 @@ import type { AppEnv } from "../../app-env.ts";
 import { actorOf } from "../../lib/actor.ts";
 import { etagOf, versionFromIfMatch } from "../../lib/etag.ts";
 import {
+  BEARER_AUTH,
   IdempotencyKey,
   IfMatch,
   jsonBody,
@@ -26,13 +27,12 @@ import {
 import * as categoriesService from "./service.ts";
 
 const tags = ["Categories"];
-const security = [{ bearerAuth: [] }];
 
 const list = createRoute({
   method: "get",
   path: "/",
   tags,
-  security,
+  security: BEARER_AUTH,
   summary: "List categories alphabetically",
   middleware: [authenticate(), rateLimit("read", { by: "user" })],
   request: { query: CategoryListQuery },
@@ -43,7 +43,7 @@ const create = createRoute({
   method: "post",
   path: "/",
   tags,
-  security,
+  security: BEARER_AUTH,
   summary: "Create a category",
   middleware: [
     authenticate(),
@@ -62,7 +62,7 @@ const getOne = createRoute({
   method: "get",
   path: "/{id}",
   tags,
-  security,
+  security: BEARER_AUTH,
   summary: "One category",
   middleware: [authenticate(), rateLimit("read", { by: "user" })],
   request: { params: CategoryRef },
@@ -73,7 +73,7 @@ const update = createRoute({
   method: "patch",
   path: "/{id}",
   tags,
-  security,
+  security: BEARER_AUTH,
   summary: "Change a category (JSON Merge Patch)",
   description: "A new parent that would make the category its own ancestor is 409 with the `cycle`.",
   middleware: [authenticate(), rateLimit("write", { by: "user" }), requireRole("admin", "manager")],
@@ -88,7 +88,7 @@ const remove = createRoute({
   method: "delete",
   path: "/{id}",
   tags,
-  security,
+  security: BEARER_AUTH,
   summary: "Delete a category without sub-categories",
   description: "409 while sub-categories exist. Its tickets keep no category; skills in it are removed.",
   middleware: [authenticate(), rateLimit("write", { by: "user" }), requireRole("admin", "manager")],

@@ -3,6 +3,7 @@ import type { AppEnv } from "../../app-env.ts";
 import { actorOf } from "../../lib/actor.ts";
 import { etagOf, versionFromIfMatch } from "../../lib/etag.ts";
 import {
+  BEARER_AUTH,
   IdempotencyKey,
   IfMatch,
   jsonBody,
@@ -25,13 +26,12 @@ import {
 import * as commentsService from "./service.ts";
 
 const tags = ["Comments"];
-const security = [{ bearerAuth: [] }];
 
 const list = createRoute({
   method: "get",
   path: "/{id}/comments",
   tags,
-  security,
+  security: BEARER_AUTH,
   summary: "A ticket's comments, oldest first",
   description: "Internal comments are left out for reporters; deleted comments are left out for everyone.",
   middleware: [authenticate(), rateLimit("read", { by: "user" })],
@@ -46,7 +46,7 @@ const create = createRoute({
   method: "post",
   path: "/{id}/comments",
   tags,
-  security,
+  security: BEARER_AUTH,
   summary: "Comment on a ticket",
   description: "Anyone who can see the ticket may comment; reporters only with `public` visibility.",
   middleware: [authenticate(), rateLimit("write", { by: "user" }), idempotent()],
@@ -61,7 +61,7 @@ const update = createRoute({
   method: "patch",
   path: "/{id}/comments/{commentId}",
   tags,
-  security,
+  security: BEARER_AUTH,
   summary: "Edit your comment",
   middleware: [authenticate(), rateLimit("write", { by: "user" })],
   request: { params: CommentRef, headers: IfMatch, body: jsonBody(UpdateComment) },
@@ -75,7 +75,7 @@ const remove = createRoute({
   method: "delete",
   path: "/{id}/comments/{commentId}",
   tags,
-  security,
+  security: BEARER_AUTH,
   summary: "Delete your comment (soft delete)",
   middleware: [authenticate(), rateLimit("write", { by: "user" })],
   request: { params: CommentRef, headers: IfMatch },

@@ -2,7 +2,14 @@ import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../../app-env.ts";
 import { actorOf } from "../../lib/actor.ts";
 import { etagOf, versionFromIfMatch } from "../../lib/etag.ts";
-import { IfMatch, jsonBody, jsonContent, problemResponses, validationHook } from "../../lib/openapi.ts";
+import {
+  BEARER_AUTH,
+  IfMatch,
+  jsonBody,
+  jsonContent,
+  problemResponses,
+  validationHook,
+} from "../../lib/openapi.ts";
 import { authenticate } from "../../middleware/authenticate.ts";
 import { rateLimit } from "../../middleware/rate-limit.ts";
 import { requireRole } from "../../middleware/require-role.ts";
@@ -18,14 +25,13 @@ import {
 import * as profiles from "./service.ts";
 
 const tags = ["Developers"];
-const security = [{ bearerAuth: [] }];
 const STAFF = ["admin", "manager", "developer"] as const;
 
 const list = createRoute({
   method: "get",
   path: "/",
   tags,
-  security,
+  security: BEARER_AUTH,
   summary: "List active developers with their profile and current open load, by user id",
   description:
     "`openLoad` counts assigned tickets that are open, in progress or blocked. Developers without a stored profile show the defaults and `profileVersion: null`.",
@@ -41,7 +47,7 @@ const getProfile = createRoute({
   method: "get",
   path: "/{userId}/profile",
   tags,
-  security,
+  security: BEARER_AUTH,
   summary: "A developer's profile",
   description: "404 for unknown users, users who are not developers and developers without a profile yet.",
   middleware: [authenticate(), rateLimit("read", { by: "user" }), requireRole(...STAFF)],
@@ -56,7 +62,7 @@ const putProfile = createRoute({
   method: "put",
   path: "/{userId}/profile",
   tags,
-  security,
+  security: BEARER_AUTH,
   summary: "Create or replace a developer's profile",
   description:
     "201 on the first PUT, 200 afterwards. Managers and admins edit everything; a developer only their own `availability` and `timezone` (other fields are 403, named in `errors`). The user must have the developer role (409 otherwise).",

@@ -1,13 +1,14 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { Scalar } from "@scalar/hono-api-reference";
 import type { AppEnv } from "../../app-env.ts";
+import { BEARER_SCHEME } from "../../lib/openapi.ts";
 
 export const API_TITLE = "TixGenius API";
 export const API_VERSION = "0.1.0";
 
 /** Serves the OpenAPI 3.1 document generated from the routes, and a reference page over it. */
 export function mountApiDocs(app: OpenAPIHono<AppEnv>): void {
-  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+  app.openAPIRegistry.registerComponent("securitySchemes", BEARER_SCHEME, {
     type: "http",
     scheme: "bearer",
     bearerFormat: "JWT",

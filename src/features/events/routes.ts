@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { streamSSE } from "hono/streaming";
 import type { AppEnv } from "../../app-env.ts";
-import { jsonContent, problemResponses, validationHook } from "../../lib/openapi.ts";
+import { BEARER_AUTH, jsonContent, problemResponses, validationHook } from "../../lib/openapi.ts";
 import { authenticate, authOf } from "../../middleware/authenticate.ts";
 import { rateLimit } from "../../middleware/rate-limit.ts";
 import { listEventHistory } from "./history.ts";
@@ -17,14 +17,13 @@ import { authenticateStream, issueStreamToken } from "./tokens.ts";
 import { viewerOf } from "./visibility.ts";
 
 const tags = ["Events"];
-const security = [{ bearerAuth: [] }];
 const catalogue = "Event types, payloads and a consuming example: docs/EVENTS.md.";
 
 const issueToken = createRoute({
   method: "post",
   path: "/tokens",
   tags,
-  security,
+  security: BEARER_AUTH,
   summary: "A single-use token to open the event stream",
   description:
     "For browsers' EventSource, which cannot send an Authorization header: pass it as `?token=` to " +
@@ -42,7 +41,7 @@ const stream = createRoute({
   method: "get",
   path: "/",
   tags,
-  security,
+  security: BEARER_AUTH,
   summary: "Live ticket events (server-sent events)",
   description:
     "`text/event-stream`: each message has `id:` (the event id), `event:` (the type) and `data:` (the " +
@@ -66,7 +65,7 @@ const history = createRoute({
   method: "get",
   path: "/history",
   tags,
-  security,
+  security: BEARER_AUTH,
   summary: "Past events as a list, oldest first",
   description:
     "The events the stream would send, for clients that poll: same filters and visibility, id order. " +

@@ -2,20 +2,19 @@ import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../../app-env.ts";
 import { actorOf } from "../../lib/actor.ts";
 import { etagOf } from "../../lib/etag.ts";
-import { jsonBody, jsonContent, problemResponses, validationHook } from "../../lib/openapi.ts";
+import { BEARER_AUTH, jsonBody, jsonContent, problemResponses, validationHook } from "../../lib/openapi.ts";
 import { authenticate, authOf } from "../../middleware/authenticate.ts";
 import { rateLimit } from "../../middleware/rate-limit.ts";
 import { UpdateMe, User } from "../users/schemas.ts";
 import { getUser, renameMe } from "../users/service.ts";
 
 const tags = ["Me"];
-const security = [{ bearerAuth: [] }];
 
 const getMe = createRoute({
   method: "get",
   path: "/",
   tags,
-  security,
+  security: BEARER_AUTH,
   summary: "The signed-in user",
   middleware: [authenticate(), rateLimit("read", { by: "user" })],
   responses: { 200: jsonContent(User, "The signed-in user"), ...problemResponses(401, 429) },
@@ -25,7 +24,7 @@ const patchMe = createRoute({
   method: "patch",
   path: "/",
   tags,
-  security,
+  security: BEARER_AUTH,
   summary: "Change the signed-in user's name",
   middleware: [authenticate(), rateLimit("write", { by: "user" })],
   request: { body: jsonBody(UpdateMe) },

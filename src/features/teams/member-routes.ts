@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../../app-env.ts";
 import { actorOf } from "../../lib/actor.ts";
-import { jsonBody, jsonContent, problemResponses, validationHook } from "../../lib/openapi.ts";
+import { BEARER_AUTH, jsonBody, jsonContent, problemResponses, validationHook } from "../../lib/openapi.ts";
 import { authenticate } from "../../middleware/authenticate.ts";
 import { rateLimit } from "../../middleware/rate-limit.ts";
 import { requireRole } from "../../middleware/require-role.ts";
@@ -9,13 +9,12 @@ import * as members from "./members.ts";
 import { MemberRef, PutTeamMember, TeamListQuery, TeamMember, TeamMemberList, TeamRef } from "./schemas.ts";
 
 const tags = ["Teams"];
-const security = [{ bearerAuth: [] }];
 
 const list = createRoute({
   method: "get",
   path: "/{id}/members",
   tags,
-  security,
+  security: BEARER_AUTH,
   summary: "Members of a team, by user id",
   description: "Visible to whoever can see the team.",
   middleware: [authenticate(), rateLimit("read", { by: "user" })],
@@ -30,7 +29,7 @@ const put = createRoute({
   method: "put",
   path: "/{id}/members/{userId}",
   tags,
-  security,
+  security: BEARER_AUTH,
   summary: "Add a member or change their team role",
   description: "201 when the user joined, 200 when their role was changed (or already was this one).",
   middleware: [authenticate(), rateLimit("write", { by: "user" }), requireRole("admin", "manager")],
@@ -46,7 +45,7 @@ const remove = createRoute({
   method: "delete",
   path: "/{id}/members/{userId}",
   tags,
-  security,
+  security: BEARER_AUTH,
   summary: "Remove a member from a team",
   middleware: [authenticate(), rateLimit("write", { by: "user" }), requireRole("admin", "manager")],
   request: { params: MemberRef },

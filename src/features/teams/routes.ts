@@ -3,6 +3,7 @@ import type { AppEnv } from "../../app-env.ts";
 import { actorOf } from "../../lib/actor.ts";
 import { etagOf, versionFromIfMatch } from "../../lib/etag.ts";
 import {
+  BEARER_AUTH,
   IdempotencyKey,
   IfMatch,
   jsonBody,
@@ -19,13 +20,12 @@ import { CreateTeam, Team, TeamList, TeamListQuery, TeamRef, UpdateTeam } from "
 import * as teamsService from "./service.ts";
 
 const tags = ["Teams"];
-const security = [{ bearerAuth: [] }];
 
 const list = createRoute({
   method: "get",
   path: "/",
   tags,
-  security,
+  security: BEARER_AUTH,
   summary: "List teams, newest first",
   description: "Admins and managers see every team; developers and reporters the teams they belong to.",
   middleware: [authenticate(), rateLimit("read", { by: "user" })],
@@ -37,7 +37,7 @@ const create = createRoute({
   method: "post",
   path: "/",
   tags,
-  security,
+  security: BEARER_AUTH,
   summary: "Create a team",
   description: "A manager who creates a team becomes its lead.",
   middleware: [
@@ -57,7 +57,7 @@ const getOne = createRoute({
   method: "get",
   path: "/{id}",
   tags,
-  security,
+  security: BEARER_AUTH,
   summary: "One team",
   description: "A team the caller may not see is 404, like a missing one.",
   middleware: [authenticate(), rateLimit("read", { by: "user" })],
@@ -69,7 +69,7 @@ const update = createRoute({
   method: "patch",
   path: "/{id}",
   tags,
-  security,
+  security: BEARER_AUTH,
   summary: "Rename a team or change its description (JSON Merge Patch)",
   description: "Admins, or managers who lead the team.",
   middleware: [authenticate(), rateLimit("write", { by: "user" }), requireRole("admin", "manager")],
@@ -84,7 +84,7 @@ const remove = createRoute({
   method: "delete",
   path: "/{id}",
   tags,
-  security,
+  security: BEARER_AUTH,
   summary: "Delete a team without live tickets",
   description: "409 while non-deleted tickets belong to it. Admins, or managers who lead the team.",
   middleware: [authenticate(), rateLimit("write", { by: "user" }), requireRole("admin", "manager")],

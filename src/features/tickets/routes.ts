@@ -3,6 +3,7 @@ import type { AppEnv } from "../../app-env.ts";
 import { actorOf } from "../../lib/actor.ts";
 import { etagOf, versionFromIfMatch } from "../../lib/etag.ts";
 import {
+  BEARER_AUTH,
   IdempotencyKey,
   IfMatch,
   jsonBody,
@@ -22,7 +23,6 @@ import { createTicket, deleteTicket, getTicket, restoreTicket } from "./service.
 import { updateTicket } from "./update.ts";
 
 const tags = ["Tickets"];
-const security = [{ bearerAuth: [] }];
 const read = () => [authenticate(), rateLimit("read", { by: "user" })];
 const write = () => [authenticate(), rateLimit("write", { by: "user" })];
 
@@ -30,7 +30,7 @@ const list = createRoute({
   method: "get",
   path: "/",
   tags,
-  security,
+  security: BEARER_AUTH,
   summary: "Tickets you can see, filtered, searched and sorted",
   description:
     "Filters combine with AND; `status`, `priority` and `tag` take comma-separated lists. `q` ranks by relevance unless `sort` is given. Cursors belong to one sort order.",
@@ -43,7 +43,7 @@ const create = createRoute({
   method: "post",
   path: "/",
   tags,
-  security,
+  security: BEARER_AUTH,
   summary: "Report a ticket",
   description:
     "Team: `teamId` if given (not for reporters), else the category's default team. SLA due dates come from the priority's policy.",
@@ -59,7 +59,7 @@ const getOne = createRoute({
   method: "get",
   path: "/{id}",
   tags,
-  security,
+  security: BEARER_AUTH,
   summary: "One ticket",
   description: "404 for a ticket you cannot see, exactly as for a missing one.",
   middleware: read(),
@@ -71,7 +71,7 @@ const update = createRoute({
   method: "patch",
   path: "/{id}",
   tags,
-  security,
+  security: BEARER_AUTH,
   summary: "Edit a ticket or move it through the workflow (JSON Merge Patch)",
   description: [
     "Who may change what: admins and managers of the ticket's team everything (a manager moves it only into teams they lead);",
@@ -93,7 +93,7 @@ const remove = createRoute({
   method: "delete",
   path: "/{id}",
   tags,
-  security,
+  security: BEARER_AUTH,
   summary: "Soft-delete a ticket (manager of its team, or admin)",
   middleware: [...write(), requireRole("admin", "manager")],
   request: { params: TicketRef, headers: IfMatch },
@@ -104,7 +104,7 @@ const restore = createRoute({
   method: "post",
   path: "/{id}/restore",
   tags,
-  security,
+  security: BEARER_AUTH,
   summary: "Restore a soft-deleted ticket (manager of its team, or admin)",
   middleware: [...write(), requireRole("admin", "manager"), idempotent()],
   request: { params: TicketRef, headers: IfMatch.merge(IdempotencyKey) },
@@ -118,7 +118,7 @@ const activity = createRoute({
   method: "get",
   path: "/{id}/activity",
   tags,
-  security,
+  security: BEARER_AUTH,
   summary: "A ticket's history, newest first",
   description: "The ticket's and its comments' audit rows; reporters never see internal comments' rows.",
   middleware: read(),

@@ -3,6 +3,7 @@ import type { AppEnv } from "../../app-env.ts";
 import { actorOf } from "../../lib/actor.ts";
 import { etagOf, versionFromIfMatch } from "../../lib/etag.ts";
 import {
+  BEARER_AUTH,
   IdempotencyKey,
   IfMatch,
   jsonBody,
@@ -18,12 +19,11 @@ import { CreateUser, UpdateUser, User, UserList, UserListQuery, UserRef } from "
 import * as usersService from "./service.ts";
 
 const tags = ["Users"];
-const security = [{ bearerAuth: [] }];
 const list = createRoute({
   method: "get",
   path: "/",
   tags,
-  security,
+  security: BEARER_AUTH,
   summary: "List users, newest first",
   middleware: [authenticate(), rateLimit("read", { by: "user" }), requireRole("admin", "manager")],
   request: { query: UserListQuery },
@@ -34,7 +34,7 @@ const create = createRoute({
   method: "post",
   path: "/",
   tags,
-  security,
+  security: BEARER_AUTH,
   summary: "Create a user with a role",
   middleware: [authenticate(), rateLimit("write", { by: "user" }), requireRole("admin"), idempotent()],
   request: { headers: IdempotencyKey, body: jsonBody(CreateUser) },
@@ -48,7 +48,7 @@ const getOne = createRoute({
   method: "get",
   path: "/{id}",
   tags,
-  security,
+  security: BEARER_AUTH,
   summary: "One user",
   middleware: [authenticate(), rateLimit("read", { by: "user" }), requireRole("admin", "manager")],
   request: { params: UserRef },
@@ -59,7 +59,7 @@ const update = createRoute({
   method: "patch",
   path: "/{id}",
   tags,
-  security,
+  security: BEARER_AUTH,
   summary: "Change a user's name, role or status",
   description:
     "Disabling ends every session of the user at once (audited as `session.revoked` on the user, " +
