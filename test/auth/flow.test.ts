@@ -209,6 +209,33 @@ describe("sessions", () => {
     expect((await refresh(two.refreshToken)).status).toBe(401);
     expect((await me(bystander.accessToken)).status).toBe(200);
   });
+
+  it("ends the session of the refresh cookie a new sign-in replaces (ASVS 7.2.4)", async () => {
+    const user = await createUser(ctx);
+    const earlier = await login(ctx, user);
+    const signInAgain = (cookie: string) =>
+      ctx.app.request(
+        "/v1/auth/login",
+        jsonRequest(
+          "POST",
+          { email: user.email, password: user.password },
+          { "X-Forwarded-For": freshIp(), Cookie: `tix_refresh=${cookie}` },
+        ),
+      );
+    const again = await signInAgain(earlier.refreshToken);
+    expect(again.status).toBe(200);
+    const fresh = (await again.json()) as { accessToken: string; refreshToken: string };
+    expect(fresh.refreshToken.split(".")[0]).not.toBe(earlier.refreshToken.split(".")[0]);
+    expect((await me(earlier.accessToken)).status).toBe(401);
+    expect((await refresh(earlier.refreshToken)).status).toBe(401);
+    expect((await me(fresh.accessToken)).status).toBe(200);
+
+    // Only the current refresh token proves the session: a guessed secret ends nothing.
+    const bystander = await login(ctx, await createUser(ctx));
+    const [bystanderSessionId] = bystander.refreshToken.split(".");
+    expect((await signInAgain(`${bystanderSessionId}.guessed-secret`)).status).toBe(200);
+    expect((await me(bystander.accessToken)).status).toBe(200);
+  });
 });
 
 describe("password change", () => {

@@ -144,7 +144,7 @@ export const authRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook 
   })
   .openapi(login, async (c) => {
     const meta = { userAgent: c.req.header("User-Agent") ?? "", ip: c.var.clientIp };
-    const pair = await auth.login(c.var.deps, c.req.valid("json"), meta);
+    const pair = await auth.login(c.var.deps, c.req.valid("json"), meta, readRefreshCookie(c));
     setRefreshCookie(c, c.var.deps.config, pair.refreshToken);
     c.header("Cache-Control", "no-store");
     return c.json(pair, 200);

@@ -66,14 +66,26 @@ export async function registerReporter(
   }
 }
 
-export async function login(deps: Deps, input: { email: string; password: string }, meta: SessionMeta) {
+/**
+ * Every sign-in starts a new session. The session whose refresh token the client still presents
+ * (the cookie of an earlier sign-in in this browser) ends, so re-authenticating never leaves the
+ * old session alive beside the new one (ASVS 5.0 7.2.4).
+ */
+export async function login(
+  deps: Deps,
+  input: { email: string; password: string },
+  meta: SessionMeta,
+  replacedRefreshToken?: string,
+) {
   const user = await findUserByEmail(deps.db, input.email);
   const passwordMatches = await deps.passwords.verify(
     user?.passwordHash ?? DUMMY_PASSWORD_HASH,
     input.password,
   );
   if (!user || !passwordMatches || user.status !== "active") throw invalidCredentials();
-  const session = await sessionsOf(deps).create(user.id, meta, deps.clock.now());
+  const sessions = sessionsOf(deps);
+  if (replacedRefreshToken) await sessions.endByRefreshToken(replacedRefreshToken);
+  const session = await sessions.create(user.id, meta, deps.clock.now());
   return tokenPair(deps, user, session.sessionId, session.refreshToken);
 }
 

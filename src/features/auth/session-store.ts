@@ -100,6 +100,22 @@ export function createSessionStore(redis: Redis, config: Config) {
       return deleted === 1;
     },
 
+    /**
+     * Ends the session whose current refresh token this is, whoever owns it. Only the current
+     * token proves possession: a used, forged or foreign-looking one ends nothing.
+     */
+    async endByRefreshToken(refreshToken: string): Promise<boolean> {
+      const sessionId = sessionIdOf(refreshToken);
+      if (!sessionId) return false;
+      const fields = await redis.hmget<{ uid: string; rth: string }>(sessionKey(sessionId), "uid", "rth");
+      if (!fields?.uid || fields.rth !== (await sha256Hex(refreshToken))) return false;
+      const pipeline = redis.pipeline();
+      pipeline.del(sessionKey(sessionId));
+      pipeline.srem(userSessionsKey(fields.uid), sessionId);
+      const [deleted] = await pipeline.exec<[number, number]>();
+      return deleted === 1;
+    },
+
     /** Ends every session of the user except `keepSessionId`; returns how many ended. */
     async revokeAll(userId: string, keepSessionId?: string): Promise<number> {
       const ids = (await redis.smembers(userSessionsKey(userId))).filter((id) => id !== keepSessionId);
