@@ -1,4 +1,6 @@
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { users } from "../../src/db/schema.ts";
 import { createUser, DEFAULT_PASSWORD, freshIp, jsonRequest, uniqueEmail } from "../support/factories.ts";
 import { createTestContext, type TestContext } from "../support/test-context.ts";
 
@@ -120,6 +122,54 @@ describe("register", () => {
     expect((await register({ email, password, name: "Long" })).status).toBe(201);
     expect((await attemptLogin(email, password)).status).toBe(200);
     expect((await attemptLogin(email, `${"é".repeat(255)}?`)).status).toBe(401);
+  });
+});
+
+describe("password policy (ASVS 6.2)", () => {
+  const registered = async (password: string) => {
+    const email = uniqueEmail("policy");
+    expect((await register({ email, password, name: "Policy" })).status).toBe(201);
+    return email;
+  };
+  const refusedField = async (password: string) => {
+    const response = await register({ email: uniqueEmail(), password, name: "Policy" });
+    expect(response.status).toBe(400);
+    const problem = (await response.json()) as { errors: { path: string }[] };
+    return problem.errors.map((error) => error.path);
+  };
+
+  it("accepts a password of any composition: no character classes are required", async () => {
+    for (const password of ["only lowercase words", "ÄÖÜ straße ünïcödé", "🙂🙃🙂🙃🙂🙃🙂🙃", "        "]) {
+      const email = await registered(password);
+      expect((await attemptLogin(email, password)).status).toBe(200);
+    }
+  });
+
+  it("verifies the password exactly as typed: no case folding, trimming or truncation", async () => {
+    const password = "Case Sensitive Passphrase";
+    const email = await registered(password);
+    for (const altered of [password.toLowerCase(), password.toUpperCase(), ` ${password}`, `${password} `]) {
+      expect((await attemptLogin(email, altered)).status).toBe(401);
+    }
+    expect((await attemptLogin(email, password)).status).toBe(200);
+  });
+
+  it("refuses passwords made of the service's own words (ASVS 6.2.11), and only those", async () => {
+    for (const password of ["Tixgenius2026!", "admin-admin-admin", "Developer#1234", "TICKETS tickets"]) {
+      expect(await refusedField(password)).toContain("body.password");
+    }
+    await registered("tixgenius-dev-admin");
+    await registered("my admin ticket notes");
+  });
+
+  it("keeps a password valid however long ago it was set (no forced rotation)", async () => {
+    const user = await createUser(ctx);
+    const fiveYearsAgo = new Date(Date.now() - 5 * 365 * 24 * 3600 * 1000);
+    await ctx.deps.db
+      .update(users)
+      .set({ createdAt: fiveYearsAgo, updatedAt: fiveYearsAgo })
+      .where(eq(users.id, user.id));
+    expect((await attemptLogin(user.email, user.password)).status).toBe(200);
   });
 });
 

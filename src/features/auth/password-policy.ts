@@ -13,8 +13,42 @@ export function isCommonPassword(password: string): boolean {
 }
 
 /**
+ * Context-specific words (ASVS 5.0 6.1.2): the product's name and its roles. A password built
+ * only from them, give or take digits and punctuation ("Tixgenius2026!", "admin-admin"), is an
+ * attacker's first guess against this service. docs/SECURITY.md lists them; a test keeps both
+ * in step.
+ */
+export const CONTEXT_WORDS = [
+  "tixgenius",
+  "tix",
+  "genius",
+  "ticket",
+  "tickets",
+  "admin",
+  "administrator",
+  "manager",
+  "developer",
+  "reporter",
+] as const;
+
+/** True when the password's letters are nothing but context words, one or several in a row. */
+export function isContextPassword(password: string): boolean {
+  const letters = password.toLowerCase().replace(/[^\p{L}]/gu, "");
+  if (letters.length === 0) return false;
+  // Word break by dynamic programming: linear in the length, unlike a backtracking regex.
+  const splits = [true];
+  for (let end = 1; end <= letters.length; end++) {
+    splits[end] = CONTEXT_WORDS.some(
+      (word) => end >= word.length && splits[end - word.length] === true && letters.endsWith(word, end),
+    );
+  }
+  return splits[letters.length] === true;
+}
+
+/**
  * A new password: 8 to 256 characters counted as code points (never truncated; the upper bound
- * caps the hashing work one request can cause) and not a common password.
+ * caps the hashing work one request can cause), not a common password and not made of the
+ * service's own words. Any composition is allowed: no character-class rules.
  */
 export const NewPassword = z
   .string()
@@ -25,6 +59,9 @@ export const NewPassword = z
     error: `must be at most ${PASSWORD_MAX_LENGTH} characters`,
   })
   .refine((password) => !isCommonPassword(password), { error: "is too common; choose another" })
+  .refine((password) => !isContextPassword(password), {
+    error: "is made of this service's own words; choose another",
+  })
   .openapi({ minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH, format: "password" });
 
 /** A password being checked (login, current password): bounded, but never judged. */
