@@ -156,6 +156,12 @@ export function crossKeyProblems(raw: Readonly<Record<string, unknown>>): { key:
   for (const key of ["DATABASE_URL", "UPSTASH_REDIS_REST_URL", "UPSTASH_REDIS_REST_TOKEN"]) {
     if (!raw[key]) problems.push({ key, message: `is required when NODE_ENV=${environment}` });
   }
+  // The REST token travels in every request's header: never in clear text to a deployed Redis.
+  if (typeof raw.UPSTASH_REDIS_REST_URL === "string" && raw.UPSTASH_REDIS_REST_URL.startsWith("http:"))
+    problems.push({
+      key: "UPSTASH_REDIS_REST_URL",
+      message: `must be https:// when NODE_ENV=${environment}`,
+    });
   if (raw.JWT_SECRET === DEVELOPMENT_JWT_SECRET)
     problems.push({ key: "JWT_SECRET", message: "is the development secret" });
   if (raw.EMBEDDED_GATEWAY === "true")

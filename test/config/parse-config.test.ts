@@ -78,6 +78,20 @@ describe("parseConfig", () => {
     },
   );
 
+  it.each(["staging", "production"])(
+    "refuses a plain-http Upstash URL in %s (its token would travel in clear)",
+    (env) => {
+      const problems = problemsOf({
+        NODE_ENV: env,
+        JWT_SECRET: strongSecret,
+        DATABASE_URL: "postgres://user:pw@db.example:5432/tix",
+        UPSTASH_REDIS_REST_URL: "http://eu1-x.upstash.io",
+        UPSTASH_REDIS_REST_TOKEN: "token",
+      });
+      expect(problems).toEqual([expect.stringMatching(/^UPSTASH_REDIS_REST_URL: must be https:\/\//)]);
+    },
+  );
+
   it("accepts a complete production configuration", () => {
     const config = parseConfig({
       NODE_ENV: "production",
