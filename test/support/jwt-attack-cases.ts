@@ -21,6 +21,8 @@ interface Forge {
 }
 
 const now = () => Math.floor(Date.now() / 1000);
+/** A key the forger controls and advertises in the token's header. */
+const FORGER_KEY = new TextEncoder().encode("forger-controlled-key-0123456789abcdef");
 const encodeJson = (value: unknown) => base64url.encode(JSON.stringify(value));
 
 /** A token like the API issues (valid unless told otherwise). */
@@ -107,6 +109,29 @@ export const REJECTED_AUTHORIZATIONS: [
   [
     "signed with another secret",
     async (t) => `Bearer ${await forgeAccessToken(t, { key: new TextEncoder().encode("x".repeat(48)) })}`,
+  ],
+  // Key material named by the token itself must never be trusted (ASVS 5.0 9.1.3): each of these
+  // is signed with the forger's key and points at it.
+  [
+    "an embedded jwk header carrying the forger's own key",
+    async (t) =>
+      `Bearer ${await forgeAccessToken(t, {
+        header: { jwk: { kty: "oct", k: base64url.encode(FORGER_KEY) } },
+        key: FORGER_KEY,
+      })}`,
+  ],
+  [
+    "a jku header pointing at the forger's key set",
+    async (t) =>
+      `Bearer ${await forgeAccessToken(t, {
+        header: { jku: "https://forger.example/.well-known/jwks.json", kid: "forger" },
+        key: FORGER_KEY,
+      })}`,
+  ],
+  [
+    "an x5u header pointing at the forger's certificate",
+    async (t) =>
+      `Bearer ${await forgeAccessToken(t, { header: { x5u: "https://forger.example/cert.pem" }, key: FORGER_KEY })}`,
   ],
   [
     "expired beyond the 30 s skew",
