@@ -33,6 +33,8 @@ export interface TestContextOptions {
   env?: Record<string, string>;
   clock?: Clock;
   redisUrl?: string;
+  /** The postgres.js pool size (default 5); concurrency tests use the production default of 10. */
+  maxConnections?: number;
 }
 
 /**
@@ -55,7 +57,7 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
   const fresh = await createFreshDatabase((query, params) => {
     queries.push(query);
     statements.push({ query, params });
-  });
+  }, options.maxConnections);
   const background = createBackgroundTasks(logger);
   const deps: Deps = {
     config,
@@ -93,6 +95,7 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
 
 export async function createFreshDatabase(
   onQuery?: (query: string, params: unknown[]) => void,
+  maxConnections = 5,
 ): Promise<{ database: NodeDatabase; drop(): Promise<void> }> {
   const postgresUrl = inject("postgresUrl");
   const template = inject("templateDatabase");
@@ -107,7 +110,7 @@ export async function createFreshDatabase(
   } finally {
     await admin.end({ timeout: 1 });
   }
-  const database = createPostgresDatabase(databaseUrlFor(postgresUrl, name), { maxConnections: 5, onQuery });
+  const database = createPostgresDatabase(databaseUrlFor(postgresUrl, name), { maxConnections, onQuery });
   return {
     database,
     async drop() {
