@@ -1,6 +1,6 @@
 import { createPostgresDatabase } from "../src/adapters/database/postgres.ts";
 import { createNativePasswordHasher } from "../src/adapters/passwords/native.ts";
-import { createRedisClient } from "../src/adapters/redis.ts";
+import { createNodeRedisClient } from "../src/adapters/redis-node.ts";
 import { createApp } from "../src/app.ts";
 import { parseConfig } from "../src/config/parse.ts";
 import { type Deps, systemClock } from "../src/deps.ts";
@@ -25,8 +25,8 @@ export interface Captured {
 
 /**
  * The same app the server runs, built in this process with the project's query-logging hook and a
- * counting fetch, against the same database and gateway: it tells what SQL each endpoint sends
- * (the raw-driver ceiling replays exactly that) and how many Redis round trips it makes.
+ * round-trip counter on its Redis client, against the same database and gateway: it tells what
+ * SQL each endpoint sends (the raw-driver ceiling replays exactly that) and how many Redis round trips it makes.
  */
 export async function openCapture(serverEnv: Record<string, string>) {
   const config = parseConfig({ ...serverEnv, LOG_LEVEL: "warn" });
@@ -37,18 +37,16 @@ export async function openCapture(serverEnv: Record<string, string>) {
     onQuery: (query, params) => statements.push({ query, params }),
   });
   let redisRoundTrips = 0;
-  const gatewayUrl = config.UPSTASH_REDIS_REST_URL ?? "";
-  const realFetch = globalThis.fetch;
-  globalThis.fetch = (input, init) => {
-    const url = input instanceof Request ? input.url : String(input);
-    if (url.startsWith(gatewayUrl)) redisRoundTrips++;
-    return realFetch(input, init);
-  };
+  const redis = createNodeRedisClient({
+    url: config.UPSTASH_REDIS_REST_URL ?? "",
+    token: config.UPSTASH_REDIS_REST_TOKEN ?? "",
+    onRoundTrip: () => redisRoundTrips++,
+  });
   const background = createBackgroundTasks(logger);
   const deps: Deps = {
     config,
     db: database.db,
-    redis: createRedisClient({ url: gatewayUrl, token: config.UPSTASH_REDIS_REST_TOKEN ?? "" }),
+    redis: redis.redis,
     clock: systemClock,
     passwords: createNativePasswordHasher(),
     logger,
@@ -72,7 +70,7 @@ export async function openCapture(serverEnv: Record<string, string>) {
       };
     },
     async close() {
-      globalThis.fetch = realFetch;
+      redis.close();
       await database.close();
     },
   };

@@ -1,7 +1,7 @@
 import { createPgliteDatabase } from "../adapters/database/pglite.ts";
 import { createPostgresDatabase, type NodeDatabase } from "../adapters/database/postgres.ts";
 import { createNativePasswordHasher } from "../adapters/passwords/native.ts";
-import { createRedisClient } from "../adapters/redis.ts";
+import { createNodeRedisClient } from "../adapters/redis-node.ts";
 import type { Config } from "../config/schema.ts";
 import { type Deps, type DepsProvider, systemClock } from "../deps.ts";
 import { type BackgroundTasks, createBackgroundTasks } from "../lib/background-tasks.ts";
@@ -29,11 +29,12 @@ export async function createNodeDependencies(config: Config, logger: Logger): Pr
     dataDir: database.kind === "pglite" ? config.DATA_DIR : undefined,
   });
   const redisEndpoint = await resolveRedisEndpoint(config, logger);
+  const redis = createNodeRedisClient({ url: redisEndpoint.url, token: redisEndpoint.token });
   const background = createBackgroundTasks(logger);
   const deps: Deps = {
     config,
     db: database.db,
-    redis: createRedisClient({ url: redisEndpoint.url, token: redisEndpoint.token }),
+    redis: redis.redis,
     clock: systemClock,
     passwords: createNativePasswordHasher(),
     logger,
@@ -48,6 +49,7 @@ export async function createNodeDependencies(config: Config, logger: Logger): Pr
       const unfinished = await background.drain(drainTimeoutMs);
       if (unfinished > 0) logger.warn("background tasks unfinished at shutdown", { unfinished });
       await database.close();
+      redis.close();
       await redisEndpoint.close();
     },
   };

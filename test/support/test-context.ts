@@ -4,7 +4,7 @@ import { inject } from "vitest";
 import { createPgliteDatabase } from "../../src/adapters/database/pglite.ts";
 import { createPostgresDatabase, type NodeDatabase } from "../../src/adapters/database/postgres.ts";
 import { createNativePasswordHasher } from "../../src/adapters/passwords/native.ts";
-import { createRedisClient } from "../../src/adapters/redis.ts";
+import { createNodeRedisClient } from "../../src/adapters/redis-node.ts";
 import { createApp } from "../../src/app.ts";
 import { parseConfig } from "../../src/config/parse.ts";
 import type { Config } from "../../src/config/schema.ts";
@@ -59,14 +59,15 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
     statements.push({ query, params });
   }, options.maxConnections);
   const background = createBackgroundTasks(logger);
+  const redisClient = createNodeRedisClient({
+    url: options.redisUrl ?? config.UPSTASH_REDIS_REST_URL ?? "",
+    token: config.UPSTASH_REDIS_REST_TOKEN ?? "",
+    timeoutMs: 1000,
+  });
   const deps: Deps = {
     config,
     db: fresh.database.db,
-    redis: createRedisClient({
-      url: options.redisUrl ?? config.UPSTASH_REDIS_REST_URL ?? "",
-      token: config.UPSTASH_REDIS_REST_TOKEN ?? "",
-      timeoutMs: 1000,
-    }),
+    redis: redisClient.redis,
     clock: options.clock ?? systemClock,
     passwords: createNativePasswordHasher(),
     logger,
@@ -88,6 +89,7 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
     statements,
     async close() {
       await background.drain(5000);
+      redisClient.close();
       await fresh.drop();
     },
   };
