@@ -53,6 +53,12 @@ const ACCOUNT_ROUTES: readonly ProtectedRoute[] = [
     allowed: ["admin"],
     request: { path: `/v1/users/${missingId}`, body: { name: "Nobody" } },
   },
+  {
+    method: "DELETE",
+    path: "/v1/users/{id}/sessions",
+    allowed: ["admin"],
+    request: { path: `/v1/users/${missingId}/sessions` },
+  },
 ];
 
 /**

@@ -1,6 +1,6 @@
-import { count, eq } from "drizzle-orm";
+import { and, count, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { users } from "../../src/db/schema.ts";
+import { auditLog, users } from "../../src/db/schema.ts";
 import {
   createUser,
   DEFAULT_PASSWORD,
@@ -121,6 +121,38 @@ describe("users admin", () => {
       );
       expect(refreshed.status).toBe(401);
     }
+  });
+
+  it("ends every session of a user who stays active, audited (ASVS 7.4.5)", async () => {
+    const target = await createUser(ctx);
+    const sessions = [await login(ctx, target), await login(ctx, target)];
+    const bystander = await login(ctx, await createUser(ctx));
+    const ended = await ctx.app.request(`/v1/users/${target.id}/sessions`, {
+      method: "DELETE",
+      headers: admin.headers,
+    });
+    expect(ended.status).toBe(204);
+    for (const session of sessions) {
+      expect((await ctx.app.request("/v1/me", { headers: session.headers })).status).toBe(401);
+      const refreshed = await ctx.app.request(
+        "/v1/auth/refresh",
+        jsonRequest("POST", { refreshToken: session.refreshToken }),
+      );
+      expect(refreshed.status).toBe(401);
+    }
+    expect((await ctx.app.request("/v1/me", { headers: bystander.headers })).status).toBe(200);
+    const again = await login(ctx, target);
+    expect((await ctx.app.request("/v1/me", { headers: again.headers })).status).toBe(200);
+    const [row] = await ctx.deps.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.entityId, target.id), eq(auditLog.action, "session.revoked")));
+    expect(row?.after).toEqual({ sessions: "all", reason: "ended_by_admin" });
+    const missing = await ctx.app.request(`/v1/users/${crypto.randomUUID()}/sessions`, {
+      method: "DELETE",
+      headers: admin.headers,
+    });
+    expect(missing.status).toBe(404);
   });
 
   it("honours If-Match: a stale version is 412 with the current version", async () => {

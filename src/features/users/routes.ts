@@ -72,6 +72,21 @@ const update = createRoute({
   },
 });
 
+const endSessions = createRoute({
+  method: "delete",
+  path: "/{id}/sessions",
+  tags,
+  security: BEARER_AUTH,
+  summary: "End every session of a user, who stays active and may sign in again",
+  description: "Audited as `session.revoked` on the user. Their open event streams end too.",
+  middleware: [authenticate(), rateLimit("write", { by: "user", failClosed: true }), requireRole("admin")],
+  request: { params: UserRef },
+  responses: {
+    204: { description: "Every session of the user ended" },
+    ...problemResponses(400, 401, 403, 404, 429, 503),
+  },
+});
+
 export const usersRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
   .openapi(list, async (c) => c.json(await usersService.listUsers(c.var.deps, c.req.valid("query")), 200))
   .openapi(create, async (c) => {
@@ -96,4 +111,8 @@ export const usersRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook
     );
     c.header("ETag", etagOf(user.version));
     return c.json(user, 200);
+  })
+  .openapi(endSessions, async (c) => {
+    await usersService.endSessionsOf(c.var.deps, actorOf(c), c.req.valid("param").id);
+    return c.body(null, 204);
   });

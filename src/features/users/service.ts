@@ -164,6 +164,25 @@ export async function updateUser(
   return toUser(updated);
 }
 
+/**
+ * Ends every session of a user who stays active (after a suspected compromise, say): their
+ * access and refresh tokens stop working at once and they sign in again (ASVS 5.0 7.4.5).
+ * Audited like the sessions a disable ends, before Redis is touched, as disabling does.
+ */
+export async function endSessionsOf(deps: Deps, actor: Actor, id: string): Promise<void> {
+  await deps.db.transaction(async (tx) => {
+    const [target] = await tx.select({ id: users.id }).from(users).where(eq(users.id, id));
+    if (!target) throw new NotFoundError("No such user.", "user_not_found");
+    await writeAudit(tx, actor, {
+      action: "session.revoked",
+      entityType: "user",
+      entityId: id,
+      after: { sessions: "all", reason: "ended_by_admin" },
+    });
+  });
+  await sessionsOf(deps).revokeAll(id);
+}
+
 export async function renameMe(deps: Deps, actor: Actor, name: string): Promise<User> {
   const row = await deps.db.transaction(async (tx) => {
     const [current] = await tx
