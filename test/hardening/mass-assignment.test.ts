@@ -61,6 +61,25 @@ describe("mass assignment", () => {
     expect(await auditCount(user.id)).toBe(0);
   });
 
+  it("no route changes an email: PATCH /v1/me and an admin's PATCH /v1/users/{id} refuse it", async () => {
+    // The email is the sign-in identifier; with no route to change it, no change can skip
+    // re-authentication (ASVS 7.5.1). The password, the other one, needs the current password.
+    const { user, session } = await signedIn(ctx, "reporter");
+    const admin = await signedIn(ctx, "admin");
+    const email = uniqueEmail("takeover");
+    await expectRefused(
+      await ctx.app.request("/v1/me", jsonRequest("PATCH", { email }, session.headers)),
+      "email",
+    );
+    await expectRefused(
+      await ctx.app.request(`/v1/users/${user.id}`, jsonRequest("PATCH", { email }, admin.session.headers)),
+      "email",
+    );
+    const [row] = await ctx.deps.db.select().from(users).where(eq(users.id, user.id));
+    expect(row?.email).toBe(user.email);
+    expect(await auditCount(user.id)).toBe(0);
+  });
+
   it("POST /v1/tickets refuses reporterId (and id, version, status), creating nothing", async () => {
     const { user, session } = await signedIn(ctx, "reporter");
     const victim = await signedIn(ctx, "reporter");
