@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createUser,
@@ -105,6 +106,23 @@ describe("register → login → me → refresh → logout", () => {
     });
     expect(response.status).toBe(200);
     expect(response.headers.get("Set-Cookie")).toContain("tix_refresh=");
+  });
+});
+
+describe("refresh tokens (ASVS 7.2.3)", () => {
+  it("carry 256 random bits, are unique per sign-in, and are stored only as a SHA-256 hash", async () => {
+    const user = await createUser(ctx);
+    const tokens = await Promise.all(
+      Array.from({ length: 12 }, async () => (await login(ctx, user)).refreshToken),
+    );
+    expect(new Set(tokens).size).toBe(tokens.length);
+    for (const token of tokens) {
+      const [sessionId, secret] = token.split(".") as [string, string];
+      expect(Buffer.from(secret, "base64url")).toHaveLength(32);
+      const stored = await ctx.deps.redis.hgetall<Record<string, unknown>>(`tix:session:${sessionId}`);
+      expect(String(stored?.rth)).toBe(createHash("sha256").update(token).digest("hex"));
+      expect(JSON.stringify(stored)).not.toContain(secret);
+    }
   });
 });
 
