@@ -2,7 +2,7 @@ import { createMiddleware } from "hono/factory";
 import type { AppEnv, Auth } from "../app-env.ts";
 import { invalidToken, verifyAccessToken } from "../features/auth/access-tokens.ts";
 import { sessionsOf } from "../features/auth/sessions.ts";
-import { findUserById } from "../features/users/queries.ts";
+import { findCaller } from "../features/users/queries.ts";
 
 const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/;
 
@@ -19,7 +19,7 @@ export function authenticate() {
     const claims = await verifyAccessToken(deps.config, match[1], deps.clock.now());
     const [sessionOwner, user] = await Promise.all([
       sessionOwnerOrUnknown(c.var.deps, claims.sessionId),
-      findUserById(deps.db, claims.userId),
+      findCaller(deps.db, claims.userId),
     ]);
     if (user?.status !== "active") throw invalidToken();
     if (sessionOwner !== "unknown" && sessionOwner !== claims.userId) throw invalidToken();

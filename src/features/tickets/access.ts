@@ -1,10 +1,14 @@
-import { and, eq, isNull, or, type SQL, sql } from "drizzle-orm";
+import { and, eq, getTableColumns, isNull, or, type Placeholder, type SQL, sql } from "drizzle-orm";
 import type { Database } from "../../db/database.ts";
+import { preparedOnce } from "../../db/prepared.ts";
 import { teamMembers, tickets } from "../../db/schema.ts";
 import type { Actor } from "../../lib/actor.ts";
 import { NotFoundError } from "../../lib/errors.ts";
 
-export type TicketRow = typeof tickets.$inferSelect;
+const { search: _search, ...columns } = getTableColumns(tickets);
+/** Every column but the generated `search` tsvector, which only the database itself reads. */
+export const ticketColumns = columns;
+export type TicketRow = Omit<typeof tickets.$inferSelect, "search">;
 type Reader = Pick<Database, "select">;
 
 /**
@@ -12,7 +16,7 @@ type Reader = Pick<Database, "select">;
  * admins all; managers the teams they lead; developers the teams they belong to; everyone the
  * tickets they reported or are assigned.
  */
-export function visibleTickets(actor: Pick<Actor, "userId" | "role">): SQL {
+export function visibleTickets(actor: { userId: string | Placeholder; role: Actor["role"] }): SQL {
   if (actor.role === "admin") return sql`true`;
   const mine = or(eq(tickets.reporterId, actor.userId), eq(tickets.assigneeId, actor.userId)) as SQL;
   if (actor.role === "reporter") return eq(tickets.reporterId, actor.userId);
@@ -36,15 +40,32 @@ export async function loadVisibleTicket(
   id: string,
   options: { includeDeleted?: boolean; forUpdate?: boolean } = {},
 ): Promise<TicketRow> {
-  const deleted = options.includeDeleted && canSeeDeleted(actor) ? undefined : isNull(tickets.deletedAt);
-  const query = db
-    .select()
-    .from(tickets)
-    .where(and(eq(tickets.id, id), visibleTickets(actor), deleted))
-    .limit(1);
-  const [row] = options.forUpdate ? await query.for("update", { of: tickets }) : await query;
+  const withDeleted = options.includeDeleted === true && canSeeDeleted(actor);
+  const [row] = options.forUpdate
+    ? await selectVisible(db, actor, id, withDeleted).for("update", { of: tickets })
+    : await preparedOnce(db, `visible-ticket:${actor.role}:${withDeleted}`, () =>
+        selectVisible(
+          db,
+          { userId: sql.placeholder("userId"), role: actor.role },
+          sql.placeholder("id"),
+          withDeleted,
+        )
+          // The name is only a label: postgres.js prepares by SQL text, which this shape fixes.
+          .prepare("visible_ticket"),
+      ).execute({ id, userId: actor.userId });
   if (!row) throw ticketNotFound();
   return row;
+}
+
+type Viewer = Parameters<typeof visibleTickets>[0];
+
+function selectVisible(db: Reader, viewer: Viewer, id: string | Placeholder, withDeleted: boolean) {
+  const notDeleted = withDeleted ? undefined : isNull(tickets.deletedAt);
+  return db
+    .select(ticketColumns)
+    .from(tickets)
+    .where(and(eq(tickets.id, id), visibleTickets(viewer), notDeleted))
+    .limit(1);
 }
 
 export function ticketNotFound(): NotFoundError {

@@ -1,27 +1,13 @@
-import {
-  and,
-  arrayContains,
-  count,
-  eq,
-  getTableColumns,
-  gte,
-  inArray,
-  isNull,
-  lt,
-  type SQL,
-  sql,
-} from "drizzle-orm";
+import { and, arrayContains, count, eq, gte, inArray, isNull, lt, type SQL, sql } from "drizzle-orm";
 import type { Database } from "../../db/database.ts";
 import { tickets } from "../../db/schema.ts";
 import type { Deps } from "../../deps.ts";
 import type { Actor } from "../../lib/actor.ts";
 import { encodeCursor } from "../../lib/cursor.ts";
-import { visibleTickets } from "./access.ts";
+import { ticketColumns, visibleTickets } from "./access.ts";
 import type { TicketListQuery } from "./list-schemas.ts";
 import { orderingFor } from "./ordering.ts";
 import { toTicket } from "./presenter.ts";
-
-const { search: _search, ...listedColumns } = getTableColumns(tickets);
 
 /**
  * One page of the tickets the caller may see, in one statement (plus one for `count=true`),
@@ -50,7 +36,7 @@ export function listStatement(db: Database, actor: Actor, query: TicketListQuery
   const scope = and(...filtersOf(actor, query), tsQuery ? sql`${tickets.search} @@ ${tsQuery}` : undefined);
   const after = query.cursor ? ordering.after(query.cursor) : undefined;
   const statement = db
-    .select({ ...listedColumns, cursorKey: ordering.cursorKey })
+    .select({ ...ticketColumns, cursorKey: ordering.cursorKey })
     .from(tickets)
     .where(and(scope, after))
     .orderBy(...ordering.orderBy)

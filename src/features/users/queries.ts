@@ -1,5 +1,6 @@
 import { eq, sql } from "drizzle-orm";
 import type { Database } from "../../db/database.ts";
+import { preparedOnce } from "../../db/prepared.ts";
 import { users } from "../../db/schema.ts";
 import type { User } from "./schemas.ts";
 
@@ -13,6 +14,19 @@ export async function findUserByEmail(db: Database, email: string): Promise<User
 
 export async function findUserById(db: Database, id: string): Promise<UserRow | undefined> {
   const [row] = await db.select().from(users).where(eq(users.id, id)).limit(1);
+  return row;
+}
+
+/** What authentication needs of the caller on every request, and nothing else (no hash). */
+export async function findCaller(db: Database, id: string) {
+  const [row] = await preparedOnce(db, "caller", () =>
+    db
+      .select({ id: users.id, role: users.role, status: users.status })
+      .from(users)
+      .where(eq(users.id, sql.placeholder("id")))
+      .limit(1)
+      .prepare("caller"),
+  ).execute({ id });
   return row;
 }
 
