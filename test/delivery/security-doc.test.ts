@@ -69,7 +69,9 @@ describe("docs/SECURITY.md", () => {
 
   it("covers every ASVS 5.0 L1 and L2 item of V6 to V9: a test, N/A with a reason, or a gap", () => {
     const unaccounted = ASVS_L1_L2.filter((item) => {
-      const row = rows.find((cells) => (cells[0]?.match(/\b\d+\.\d+\.\d+\b/g) ?? []).includes(item));
+      const row = rows.find((cells) =>
+        (cells[0]?.match(/\b\d+\.\d+\.\d+\b/g) ?? ([] as string[])).includes(item),
+      );
       if (!row) return true;
       const proof = provenBy(row);
       return !(hasReference(proof) || /^N\/A\b.{10,}/.test(proof) || /\*\*Gap\*\*.{10,}/.test(proof));
