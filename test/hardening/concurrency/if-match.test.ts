@@ -1,0 +1,72 @@
+import { and, eq } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { auditLog, events, tickets } from "../../../src/db/schema.ts";
+import { insertTicket, ticketWorld } from "../../support/factories/tickets.ts";
+import { burst, countBy, expectProblem, sendJson, useLoadedApp } from "./support.ts";
+
+const loaded = useLoadedApp();
+const CONTENDERS = 50;
+// Never the inserted ticket's "medium": every field of every body is then a real change.
+const PRIORITIES = ["low", "high", "urgent"] as const;
+
+/**
+ * 50 PATCHes carrying the same If-Match race for one ticket; each body differs, so the stored
+ * ticket names its winner. The service locks the row (SELECT … FOR UPDATE) before comparing the
+ * version, so the losers wait for the winner's commit and then see the new version: 412.
+ *
+ * Fails if the row lock goes (`forUpdate: true` in src/features/tickets/update.ts): losers read
+ * version 1 before the winner commits and fall through to the conditional update, which then
+ * matches nothing: 409 `concurrent_update` instead of 412 (checked once by removing it). Without
+ * the conditional update's `version = …` as well, several PATCHes win and the version and the
+ * audit and outbox rows grow by more than one.
+ */
+describe("50 concurrent PATCHes with the same If-Match", () => {
+  it("one wins with its own body; 49 get 412 with currentVersion; one audit row, one event", async () => {
+    const { ctx, server } = loaded;
+    const world = await ticketWorld(ctx);
+    const ticket = await insertTicket(ctx, { reporterId: world.reporter.user.id, teamId: world.teamA.id });
+    const bodyOf = (index: number) => ({
+      title: `Contender ${index}`,
+      priority: PRIORITIES[index % PRIORITIES.length],
+      tags: [`contender-${index}`],
+    });
+    // The team's manager and the admin both may change every field: two callers, one race.
+    const callers = [world.managerA.session, world.admin.session];
+
+    const replies = await burst(
+      server,
+      Array.from(
+        { length: CONTENDERS },
+        (_, index) => () =>
+          sendJson(server, "PATCH", `/v1/tickets/${ticket.id}`, callers[index % 2] ?? null, bodyOf(index), {
+            "If-Match": '"1"',
+          }),
+      ),
+    );
+
+    expect(countBy(replies, (reply) => String(reply.status))).toEqual({ 200: 1, 412: CONTENDERS - 1 });
+    const winner = replies.find((reply) => reply.status === 200);
+    const winnerIndex = Number(/^Contender (\d+)$/.exec(winner?.body.title)?.[1]);
+    const winnerBody = bodyOf(winnerIndex);
+    expect(winner?.body).toMatchObject({ ...winnerBody, version: 2 });
+    expect(winner?.headers.get("ETag")).toBe('"2"');
+    for (const loser of replies.filter((reply) => reply.status === 412)) {
+      expectProblem(loser, 412, "precondition_failed");
+      expect(loser.body.currentVersion).toBe(2);
+    }
+
+    const [stored] = await ctx.deps.db.select().from(tickets).where(eq(tickets.id, ticket.id));
+    expect(stored).toMatchObject({ ...winnerBody, version: 2 });
+
+    const audits = await ctx.deps.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.entityType, "ticket"), eq(auditLog.entityId, ticket.id)));
+    expect(audits.map((row) => row.action)).toEqual(["ticket.updated"]);
+    expect(audits[0]?.after).toMatchObject(winnerBody);
+
+    const outbox = await ctx.deps.db.select().from(events).where(eq(events.ticketId, ticket.id));
+    expect(outbox.map((row) => row.type)).toEqual(["ticket.updated"]);
+    expect(outbox[0]?.payload).toMatchObject({ ...winnerBody, version: 2 });
+  });
+});
