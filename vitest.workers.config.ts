@@ -20,6 +20,9 @@ export default defineConfig({
         // Not named HYPERDRIVE: the Worker would prefer it everywhere. Tests that want the
         // Hyperdrive path pass it under that name themselves.
         hyperdrives: { TEST_HYPERDRIVE: inject("workersHyperdriveOrigin") },
+        // Miniflare's local Analytics Engine accepts writes and drops them; every suite thus runs
+        // the Worker with its metrics binding, and test/workers/metrics.test.ts watches the writes.
+        analyticsEngineDatasets: { METRICS: { dataset: "tixgenius_test" } },
         serviceBindings: {
           NATIVE_ARGON2: nativeArgon2Service,
           // Node-side access to the Worker's database, to make users of any role.

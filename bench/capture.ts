@@ -6,6 +6,7 @@ import { parseConfig } from "../src/config/parse.ts";
 import { type Deps, systemClock } from "../src/deps.ts";
 import { createBackgroundTasks } from "../src/lib/background-tasks.ts";
 import { createLogger } from "../src/lib/logger.ts";
+import { noMetrics } from "../src/lib/metrics/metrics.ts";
 import { nodeClientIp } from "../src/node/client-ip.ts";
 
 export interface Statement {
@@ -50,6 +51,7 @@ export async function openCapture(serverEnv: Record<string, string>) {
     clock: systemClock,
     passwords: createNativePasswordHasher(),
     logger,
+    metrics: noMetrics,
     waitUntil: (work) => background.waitUntil(work),
   };
   const app = createApp({ config, logger, forRequest: () => deps, clientIp: nodeClientIp(false) });

@@ -12,6 +12,7 @@ import { developersRoutes } from "./features/developers/routes.ts";
 import { mountApiDocs } from "./features/docs/routes.ts";
 import { eventsRoutes } from "./features/events/routes.ts";
 import { meRoutes } from "./features/me/routes.ts";
+import { metricsRoutes } from "./features/system/metrics-route.ts";
 import { systemRoutes } from "./features/system/routes.ts";
 import { teamsRoutes } from "./features/teams/routes.ts";
 import { ticketsRoutes } from "./features/tickets/routes.ts";
@@ -24,6 +25,7 @@ import { handleNotFound } from "./middleware/not-found.ts";
 import { privateCaching } from "./middleware/private-caching.ts";
 import { requestId } from "./middleware/request-id.ts";
 import { requestLog } from "./middleware/request-log.ts";
+import { requestMetrics } from "./middleware/request-metrics.ts";
 import { requireUtf8Json } from "./middleware/utf8-json.ts";
 
 /** Builds the whole HTTP API from its dependencies; each runtime's door supplies them. */
@@ -40,6 +42,7 @@ export function createApp(provider: DepsProvider) {
       await next();
     }),
   );
+  app.use(requestMetrics());
   app.use(requestLog(logger));
   app.use(corsFromOrigins(config.CORS_ORIGINS));
   app.use(secureHeaders());
@@ -61,6 +64,10 @@ export function createApp(provider: DepsProvider) {
     .route("/v1/audit-log", auditRoutes)
     .route("/v1/events", eventsRoutes);
   mountApiDocs(app);
+  // Internal: outside the OpenAPI document and the typed client, and absent without a token.
+  if (provider.metricsExposition && config.METRICS_TOKEN) {
+    app.route("/", metricsRoutes(provider.metricsExposition, config.METRICS_TOKEN));
+  }
 
   app.onError(handleErrors(logger, config.MAX_BODY_BYTES));
   app.notFound(handleNotFound(app));

@@ -3,6 +3,8 @@ import type { Context } from "hono";
 import type { Config } from "./config/schema.ts";
 import type { Database } from "./db/database.ts";
 import type { Logger } from "./lib/logger.ts";
+import type { Metrics } from "./lib/metrics/metrics.ts";
+import type { MetricsExposition } from "./lib/metrics/prometheus-metrics.ts";
 
 export interface Clock {
   now(): Date;
@@ -22,6 +24,7 @@ export interface Deps {
   clock: Clock;
   passwords: PasswordHasher;
   logger: Logger;
+  metrics: Metrics;
   /** Runs work after the response without losing it (Workers' waitUntil, tracked promises on Node). */
   waitUntil(work: Promise<unknown>): void;
 }
@@ -35,6 +38,8 @@ export interface DepsProvider {
   config: Config;
   logger: Logger;
   forRequest(c: Context): Deps;
+  /** Node's Prometheus registry, served at `GET /metrics` when METRICS_TOKEN is set; Workers have none. */
+  metricsExposition?: MetricsExposition;
   /** The caller's IP as this runtime knows it (socket or trusted proxy on Node, CF-Connecting-IP on Workers). */
   clientIp(c: Context): string;
 }

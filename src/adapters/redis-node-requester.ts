@@ -28,8 +28,10 @@ export class NodeHttpRequester implements Requester {
   private readonly transport: typeof http | typeof https;
   private readonly agent: http.Agent;
   private readonly authorization: string;
+  private readonly options: NodeRequesterOptions;
 
-  constructor(private readonly options: NodeRequesterOptions) {
+  constructor(options: NodeRequesterOptions) {
+    this.options = options;
     this.base = new URL(options.url);
     this.transport = this.base.protocol === "https:" ? https : http;
     this.agent = new this.transport.Agent({ keepAlive: true, scheduling: "lifo" });

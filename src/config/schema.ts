@@ -132,6 +132,9 @@ export const ConfigSchema = z.object({
   EVENT_STREAM_MAX_SECONDS: z.coerce.number().int().min(10).max(3600).default(300),
   EVENT_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(60).default(15),
   EVENT_STREAM_TOKEN_TTL_SECONDS: z.coerce.number().int().min(5).max(600).default(60),
+
+  /** Bearer token of `GET /metrics` (Node); unset, the route does not exist. */
+  METRICS_TOKEN: z.string().min(1).optional(),
 });
 
 export type Config = z.output<typeof ConfigSchema>;
@@ -166,5 +169,10 @@ export function crossKeyProblems(raw: Readonly<Record<string, unknown>>): { key:
     problems.push({ key: "JWT_SECRET", message: "is the development secret" });
   if (raw.EMBEDDED_GATEWAY === "true")
     problems.push({ key: "EMBEDDED_GATEWAY", message: "is for development only" });
+  if (typeof raw.METRICS_TOKEN === "string" && raw.METRICS_TOKEN.length < 32)
+    problems.push({
+      key: "METRICS_TOKEN",
+      message: `must be at least 32 characters when NODE_ENV=${environment}`,
+    });
   return problems;
 }

@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app-env.ts";
 import { AppError, ServiceUnavailableError } from "../lib/errors.ts";
+import { rateLimitDecisionOf } from "../lib/metrics/rate-limit-decision.ts";
 import {
   limiterFor,
   policyLimits,
@@ -30,6 +31,7 @@ export function rateLimit(policy: RateLimitPolicy, options: RateLimitOptions) {
     const outcome = await limiterFor(deps.redis, deps.config, policy)
       .limit(identifier)
       .catch((error: unknown) => ({ reason: "error" as const, error }));
+    deps.metrics.rateLimitDecision(policy, rateLimitDecisionOf(outcome));
     if (!("success" in outcome) || outcome.reason === "timeout") {
       if (options.failClosed)
         throw new ServiceUnavailableError("Rate limiting is unavailable; try again shortly.");

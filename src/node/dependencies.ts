@@ -6,7 +6,9 @@ import type { Config } from "../config/schema.ts";
 import { type Deps, type DepsProvider, systemClock } from "../deps.ts";
 import { type BackgroundTasks, createBackgroundTasks } from "../lib/background-tasks.ts";
 import type { Logger } from "../lib/logger.ts";
+import { createPrometheusMetrics } from "../lib/metrics/prometheus-metrics.ts";
 import { nodeClientIp } from "./client-ip.ts";
+import { processGauges } from "./process-metrics.ts";
 import { resolveRedisEndpoint } from "./redis-endpoint.ts";
 
 export interface NodeDependencies {
@@ -21,15 +23,20 @@ export interface NodeDependencies {
 
 /** Builds the Node runtime's dependencies once; every request shares them. */
 export async function createNodeDependencies(config: Config, logger: Logger): Promise<NodeDependencies> {
+  const metrics = createPrometheusMetrics({ gauges: processGauges() });
   const database = config.DATABASE_URL
-    ? createPostgresDatabase(config.DATABASE_URL)
+    ? createPostgresDatabase(config.DATABASE_URL, { metrics })
     : await createPgliteDatabase(config.DATA_DIR);
   logger.info("database ready", {
     kind: database.kind,
     dataDir: database.kind === "pglite" ? config.DATA_DIR : undefined,
   });
   const redisEndpoint = await resolveRedisEndpoint(config, logger);
-  const redis = createNodeRedisClient({ url: redisEndpoint.url, token: redisEndpoint.token });
+  const redis = createNodeRedisClient({
+    url: redisEndpoint.url,
+    token: redisEndpoint.token,
+    onRoundTrip: (durationMs, ok) => metrics.dependencyCall("redis", durationMs / 1000, ok),
+  });
   const background = createBackgroundTasks(logger);
   const deps: Deps = {
     config,
@@ -38,10 +45,17 @@ export async function createNodeDependencies(config: Config, logger: Logger): Pr
     clock: systemClock,
     passwords: createNativePasswordHasher(),
     logger,
+    metrics,
     waitUntil: (work) => background.waitUntil(work),
   };
   return {
-    provider: { config, logger, forRequest: () => deps, clientIp: nodeClientIp(config.TRUST_PROXY) },
+    provider: {
+      config,
+      logger,
+      forRequest: () => deps,
+      metricsExposition: metrics,
+      clientIp: nodeClientIp(config.TRUST_PROXY),
+    },
     deps,
     database,
     background,

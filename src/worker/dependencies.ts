@@ -5,16 +5,18 @@ import { createRedisClient } from "../adapters/redis.ts";
 import { type DepsProvider, systemClock } from "../deps.ts";
 import type { Logger } from "../lib/logger.ts";
 import type { WorkerConfig, WorkerEnv } from "./config.ts";
+import { workerMetrics } from "./metrics.ts";
 
 /**
  * Everything stateless is built once per isolate (Redis over HTTP holds no socket). The database
  * client and waitUntil belong to one request: workerd cancels I/O objects that outlive it.
  */
 export function createWorkerDepsProvider(config: WorkerConfig, env: WorkerEnv, logger: Logger): DepsProvider {
-  const redis = createRedisClient({
-    url: config.UPSTASH_REDIS_REST_URL,
-    token: config.UPSTASH_REDIS_REST_TOKEN,
-  });
+  const metrics = workerMetrics(env);
+  const redis = createRedisClient(
+    { url: config.UPSTASH_REDIS_REST_URL, token: config.UPSTASH_REDIS_REST_TOKEN },
+    metrics,
+  );
   const passwords = createWasmPasswordHasher(argon2Wasm);
   return {
     config,
@@ -22,11 +24,12 @@ export function createWorkerDepsProvider(config: WorkerConfig, env: WorkerEnv, l
     forRequest: (c) => ({
       config,
       logger,
+      metrics,
       redis,
       passwords,
       clock: systemClock,
       // Hyperdrive's docs read the binding on every request; the parsed copy is the fallback.
-      db: createRequestDatabase(env.HYPERDRIVE?.connectionString ?? config.DATABASE_URL),
+      db: createRequestDatabase(env.HYPERDRIVE?.connectionString ?? config.DATABASE_URL, metrics),
       waitUntil: (work) =>
         c.executionCtx.waitUntil(
           work.catch((error: unknown) => logger.error("background task failed", { error })),

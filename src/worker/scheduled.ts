@@ -4,6 +4,7 @@ import { createRedisClient } from "../adapters/redis.ts";
 import { relayAndPrune } from "../features/events/relay.ts";
 import type { Logger } from "../lib/logger.ts";
 import type { WorkerConfig, WorkerEnv } from "./config.ts";
+import { workerMetrics } from "./metrics.ts";
 
 export type ScheduledHandler = (controller: ScheduledController, ctx: ExecutionContext) => void;
 
@@ -17,13 +18,14 @@ export function createScheduledHandler(
   env: WorkerEnv,
   logger: Logger,
 ): ScheduledHandler {
-  const redis = createRedisClient({
-    url: config.UPSTASH_REDIS_REST_URL,
-    token: config.UPSTASH_REDIS_REST_TOKEN,
-  });
+  const metrics = workerMetrics(env);
+  const redis = createRedisClient(
+    { url: config.UPSTASH_REDIS_REST_URL, token: config.UPSTASH_REDIS_REST_TOKEN },
+    metrics,
+  );
   return (controller, ctx) => {
-    const db = createRequestDatabase(env.HYPERDRIVE?.connectionString ?? config.DATABASE_URL);
+    const db = createRequestDatabase(env.HYPERDRIVE?.connectionString ?? config.DATABASE_URL, metrics);
     const tick = logger.child({ cron: controller.cron, scheduledTime: controller.scheduledTime });
-    ctx.waitUntil(relayAndPrune({ config, logger: tick, redis, db }));
+    ctx.waitUntil(relayAndPrune({ config, logger: tick, metrics, redis, db }));
   };
 }

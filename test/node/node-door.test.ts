@@ -1,9 +1,9 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 
@@ -22,9 +22,12 @@ interface Started {
   exited: Promise<number | null>;
 }
 
-function startNodeDoor(env: Record<string, string>): Started {
+const FROM_SOURCE = ["--import", "tsx", "src/node.ts"];
+const BUNDLED = ["dist/node.mjs"]; // what `npm start` and the Docker image run
+
+function startNodeDoor(env: Record<string, string>, entry = FROM_SOURCE): Started {
   let output = "";
-  const child = spawn(process.execPath, ["--import", "tsx", "src/node.ts"], {
+  const child = spawn(process.execPath, entry, {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -55,11 +58,22 @@ afterEach(async () => {
 });
 
 describe("the Node door (src/node.ts)", () => {
-  it("serves the whole API on the embedded defaults and exits 0 on SIGTERM", async () => {
+  beforeAll(() => {
+    const build = spawnSync(process.execPath, ["--import", "tsx", "scripts/build.ts"], {
+      cwd: ROOT,
+      encoding: "utf8",
+    });
+    expect(build.status, build.stderr).toBe(0);
+  });
+
+  it.each([
+    ["from source through tsx", FROM_SOURCE],
+    ["bundled by npm run build", BUNDLED],
+  ])("serves the whole API on the embedded defaults and exits 0 on SIGTERM, %s", async (_how, entry) => {
     const dataDir = await mkdtemp(join(tmpdir(), "tixgenius-door-"));
     cleanup.push(() => rm(dataDir, { recursive: true, force: true }));
     const port = await freePort();
-    const started = startNodeDoor({ NODE_ENV: "development", PORT: String(port), DATA_DIR: dataDir });
+    const started = startNodeDoor({ NODE_ENV: "development", PORT: String(port), DATA_DIR: dataDir }, entry);
     cleanup.push(async () => {
       if (started.child.exitCode === null) started.child.kill("SIGKILL");
     });

@@ -12,7 +12,10 @@ import { DEVELOPMENT_JWT_SECRET } from "../../src/config/schema.ts";
 import { type Clock, type Deps, systemClock } from "../../src/deps.ts";
 import { createBackgroundTasks } from "../../src/lib/background-tasks.ts";
 import { createLogger } from "../../src/lib/logger.ts";
+import type { Metrics } from "../../src/lib/metrics/metrics.ts";
+import { createPrometheusMetrics, type PrometheusMetrics } from "../../src/lib/metrics/prometheus-metrics.ts";
 import { nodeClientIp } from "../../src/node/client-ip.ts";
+import { processGauges } from "../../src/node/process-metrics.ts";
 import { databaseUrlFor } from "./services.ts";
 
 export interface TestContext {
@@ -26,6 +29,8 @@ export interface TestContext {
   queries: string[];
   /** The same statements with their parameters, to replay one under EXPLAIN. */
   statements: { query: string; params: unknown[] }[];
+  /** The context's own metrics registry (what `GET /metrics` serves when METRICS_TOKEN is set). */
+  metrics: PrometheusMetrics;
   close(): Promise<void>;
 }
 
@@ -54,15 +59,21 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
   const logger = createLogger(config.LOG_LEVEL, (line) => logs.push(JSON.parse(line)));
   const queries: string[] = [];
   const statements: { query: string; params: unknown[] }[] = [];
-  const fresh = await createFreshDatabase((query, params) => {
-    queries.push(query);
-    statements.push({ query, params });
-  }, options.maxConnections);
+  const metrics = createPrometheusMetrics({ gauges: processGauges() });
+  const fresh = await createFreshDatabase(
+    (query, params) => {
+      queries.push(query);
+      statements.push({ query, params });
+    },
+    options.maxConnections,
+    metrics,
+  );
   const background = createBackgroundTasks(logger);
   const redisClient = createNodeRedisClient({
     url: options.redisUrl ?? config.UPSTASH_REDIS_REST_URL ?? "",
     token: config.UPSTASH_REDIS_REST_TOKEN ?? "",
     timeoutMs: 1000,
+    onRoundTrip: (durationMs, ok) => metrics.dependencyCall("redis", durationMs / 1000, ok),
   });
   const deps: Deps = {
     config,
@@ -71,11 +82,13 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
     clock: options.clock ?? systemClock,
     passwords: createNativePasswordHasher(),
     logger,
+    metrics,
     waitUntil: (work) => background.waitUntil(work),
   };
   const app = createApp({
     config,
     logger,
+    metricsExposition: metrics,
     forRequest: () => deps,
     clientIp: nodeClientIp(config.TRUST_PROXY),
   });
@@ -87,6 +100,7 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
     logs,
     queries,
     statements,
+    metrics,
     async close() {
       await background.drain(5000);
       redisClient.close();
@@ -98,6 +112,7 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
 export async function createFreshDatabase(
   onQuery?: (query: string, params: unknown[]) => void,
   maxConnections = 5,
+  metrics?: Metrics,
 ): Promise<{ database: NodeDatabase; drop(): Promise<void> }> {
   const postgresUrl = inject("postgresUrl");
   const template = inject("templateDatabase");
@@ -112,7 +127,11 @@ export async function createFreshDatabase(
   } finally {
     await admin.end({ timeout: 1 });
   }
-  const database = createPostgresDatabase(databaseUrlFor(postgresUrl, name), { maxConnections, onQuery });
+  const database = createPostgresDatabase(databaseUrlFor(postgresUrl, name), {
+    maxConnections,
+    onQuery,
+    metrics,
+  });
   return {
     database,
     async drop() {

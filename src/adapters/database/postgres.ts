@@ -3,7 +3,9 @@ import { migrate } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
 import type { Database } from "../../db/database.ts";
 import * as schema from "../../db/schema.ts";
+import type { Metrics } from "../../lib/metrics/metrics.ts";
 import { MIGRATIONS_FOLDER } from "./migrations.ts";
+import { timedPostgres } from "./timed-postgres.ts";
 
 export interface NodeDatabase {
   db: Database;
@@ -17,6 +19,8 @@ export interface PostgresPoolOptions {
   connectTimeoutSeconds?: number;
   /** Sees every SQL statement Drizzle sends (tests count them to catch N+1 queries). */
   onQuery?: (query: string, params: unknown[]) => void;
+  /** Times every statement as a `postgres` dependency call. */
+  metrics?: Metrics;
 }
 
 /** One postgres.js pool for the whole Node process. */
@@ -27,7 +31,8 @@ export function createPostgresDatabase(url: string, options: PostgresPoolOptions
     idle_timeout: 30,
     onnotice: () => {},
   });
-  const db = drizzle({ client, schema, casing: "snake_case", ...queryLogger(options.onQuery) });
+  const timed = options.metrics ? timedPostgres(client, options.metrics) : client;
+  const db = drizzle({ client: timed, schema, casing: "snake_case", ...queryLogger(options.onQuery) });
   return {
     db,
     kind: "postgres",

@@ -2,6 +2,8 @@ import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import type { Database } from "../../db/database.ts";
 import * as schema from "../../db/schema.ts";
+import type { Metrics } from "../../lib/metrics/metrics.ts";
+import { timedPostgres } from "./timed-postgres.ts";
 
 /**
  * A Drizzle database over a postgres.js client that lives for one Workers request: workerd ties
@@ -13,7 +15,7 @@ import * as schema from "../../db/schema.ts";
  * The client is never ended: `sql.end()` in workerd leaves an unhandled "socket has been closed"
  * rejection (porsager/postgres #1196, #1202). workerd closes the sockets when the request ends.
  */
-export function createRequestDatabase(connectionString: string): Database {
+export function createRequestDatabase(connectionString: string, metrics?: Metrics): Database {
   const client = postgres(connectionString, {
     // Workers allow six simultaneous outgoing connections per request; leave one for fetch().
     max: 5,
@@ -24,5 +26,5 @@ export function createRequestDatabase(connectionString: string): Database {
     connect_timeout: 5,
     onnotice: () => {},
   });
-  return drizzle({ client, schema, casing: "snake_case" });
+  return drizzle({ client: metrics ? timedPostgres(client, metrics) : client, schema, casing: "snake_case" });
 }

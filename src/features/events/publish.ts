@@ -4,7 +4,7 @@ import type { Deps } from "../../deps.ts";
 import { channelsOf, type EventRow, toEnvelope } from "./channels.ts";
 
 /** What publishing, relaying and pruning need: no request, no waitUntil. */
-export type EventDeps = Pick<Deps, "db" | "redis" | "logger" | "config">;
+export type EventDeps = Pick<Deps, "db" | "redis" | "logger" | "config" | "metrics">;
 type Tx = Parameters<Parameters<Deps["db"]["transaction"]>[0]>[0];
 
 /**
@@ -42,7 +42,11 @@ export async function publishEvents(deps: EventDeps, ids: readonly number[]): Pr
  * Sends every row to each of its channels in one pipelined round trip, oldest first, then marks
  * them published in one update. Throws when Redis fails, so the caller's transaction rolls back.
  */
-export async function publishAndMark(deps: Pick<EventDeps, "redis">, tx: Tx, rows: readonly EventRow[]) {
+export async function publishAndMark(
+  deps: Pick<EventDeps, "redis" | "metrics">,
+  tx: Tx,
+  rows: readonly EventRow[],
+) {
   if (rows.length === 0) return;
   const pipeline = deps.redis.pipeline();
   for (const row of rows) {
@@ -50,6 +54,7 @@ export async function publishAndMark(deps: Pick<EventDeps, "redis">, tx: Tx, row
     for (const channel of channelsOf(row)) pipeline.publish(channel, message);
   }
   await pipeline.exec();
+  deps.metrics.eventsPublished(lagsSecondsAt(Date.now(), rows));
   await tx
     .update(events)
     .set({ publishedAt: sql`now()` })
@@ -59,4 +64,12 @@ export async function publishAndMark(deps: Pick<EventDeps, "redis">, tx: Tx, row
         rows.map((row) => row.id),
       ),
     );
+}
+
+/**
+ * Seconds from each outbox insert to now. `created_at` is the inserting transaction's start on the
+ * database's clock, so small skew against this process's clock is clamped to zero.
+ */
+function lagsSecondsAt(publishedAt: number, rows: readonly EventRow[]): number[] {
+  return rows.map((row) => Math.max(0, (publishedAt - row.createdAt.getTime()) / 1000));
 }

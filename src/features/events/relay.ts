@@ -1,4 +1,4 @@
-import { asc, isNull } from "drizzle-orm";
+import { asc, count, isNull } from "drizzle-orm";
 import { events } from "../../db/schema.ts";
 import { pruneEvents } from "./prune.ts";
 import { type EventDeps, publishAndMark } from "./publish.ts";
@@ -40,7 +40,10 @@ export async function relayUnpublished(deps: EventDeps, options: RelayOptions = 
   return published;
 }
 
-/** One maintenance pass (a Node loop turn or a cron tick): relay, then prune. Never throws. */
+/**
+ * One maintenance pass (a Node loop turn or a cron tick): relay, report what is left unpublished
+ * (it grows while Redis is down), then prune. Never throws.
+ */
 export async function relayAndPrune(
   deps: EventDeps,
   options: RelayOptions & { prune?: boolean } = {},
@@ -50,10 +53,22 @@ export async function relayAndPrune(
   } catch (error) {
     deps.logger.warn("event relay failed; retrying on the next run", { error });
   }
+  try {
+    deps.metrics.eventRelayBacklog(await countUnpublished(deps));
+  } catch (error) {
+    // Only the database can fail here, and a relay that could not reach it has just said so.
+    deps.logger.debug("event backlog not counted", { error });
+  }
   if (options.prune === false) return;
   try {
     await pruneEvents(deps);
   } catch (error) {
     deps.logger.warn("event pruning failed; retrying on the next run", { error });
   }
+}
+
+/** Served by the partial index on unpublished events, so it stays cheap however large `events` grows. */
+async function countUnpublished(deps: Pick<EventDeps, "db">): Promise<number> {
+  const [row] = await deps.db.select({ unpublished: count() }).from(events).where(isNull(events.publishedAt));
+  return row?.unpublished ?? 0;
 }
