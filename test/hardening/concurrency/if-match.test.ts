@@ -1,6 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { auditLog, events, tickets } from "../../../src/db/schema.ts";
+import { createDeveloper } from "../../support/factories/assignments.ts";
 import { insertTicket, ticketWorld } from "../../support/factories/tickets.ts";
 import { burst, countBy, expectProblem, sendJson, useLoadedApp } from "./support.ts";
 
@@ -68,5 +69,67 @@ describe("50 concurrent PATCHes with the same If-Match", () => {
     const outbox = await ctx.deps.db.select().from(events).where(eq(events.ticketId, ticket.id));
     expect(outbox.map((row) => row.type)).toEqual(["ticket.updated"]);
     expect(outbox[0]?.payload).toMatchObject({ ...winnerBody, version: 2 });
+  });
+});
+
+/**
+ * Every writer of a ticket follows the same protocol (lock the row, then compare the version), so
+ * PATCHes and assignments carrying one If-Match also race as one: a single winner of either kind.
+ * Fails if either service compares the version before locking, or not at all.
+ */
+describe("PATCHes and assignments racing on one If-Match", () => {
+  it("exactly one of them wins; all the others get 412 with the winner's version", async () => {
+    const { ctx, server } = loaded;
+    const world = await ticketWorld(ctx);
+    const title = "Before the race";
+    const ticket = await insertTicket(ctx, {
+      reporterId: world.reporter.user.id,
+      teamId: world.teamA.id,
+      title,
+    });
+    const developers = await Promise.all(
+      Array.from({ length: 5 }, () => createDeveloper(ctx, { teamId: world.teamA.id })),
+    );
+    const ifMatch = { "If-Match": '"1"' };
+    const patch = (index: number) => () =>
+      sendJson(
+        server,
+        "PATCH",
+        `/v1/tickets/${ticket.id}`,
+        world.managerA.session,
+        { title: `Patch ${index}` },
+        ifMatch,
+      );
+    const assign = (index: number) => () =>
+      sendJson(
+        server,
+        "POST",
+        `/v1/tickets/${ticket.id}/assignment`,
+        world.admin.session,
+        { assigneeId: developers[index % developers.length]?.user.id },
+        ifMatch,
+      );
+
+    const replies = await burst(
+      server,
+      Array.from({ length: CONTENDERS }, (_, index) => (index % 2 === 0 ? patch(index) : assign(index))),
+    );
+
+    expect(countBy(replies, (reply) => String(reply.status))).toEqual({ 200: 1, 412: CONTENDERS - 1 });
+    for (const loser of replies.filter((reply) => reply.status === 412)) {
+      expectProblem(loser, 412, "precondition_failed");
+      expect(loser.body.currentVersion).toBe(2);
+    }
+    const winner = replies.find((reply) => reply.status === 200)?.body;
+    // A PATCH answers the ticket; an assignment answers { ticket, change }.
+    const expected = winner.change
+      ? { title, assigneeId: winner.change.assigneeId, version: 2 }
+      : { title: winner.title, assigneeId: null, version: 2 };
+    const [stored] = await ctx.deps.db.select().from(tickets).where(eq(tickets.id, ticket.id));
+    expect(stored).toMatchObject(expected);
+    const audits = await ctx.deps.db.select().from(auditLog).where(eq(auditLog.entityId, ticket.id));
+    expect(audits.map((row) => row.action)).toEqual([winner.change ? "ticket.assigned" : "ticket.updated"]);
+    const outbox = await ctx.deps.db.select().from(events).where(eq(events.ticketId, ticket.id));
+    expect(outbox.map((row) => row.type)).toEqual([winner.change ? "ticket.assigned" : "ticket.updated"]);
   });
 });
