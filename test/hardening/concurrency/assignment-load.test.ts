@@ -45,122 +45,118 @@ type Send = () => Promise<Response>;
  * held 5 tickets in one run, the capacity-3 one 4 in another).
  */
 describe("auto-assignment under load", () => {
-  it(
-    "never exceeds capacity, never a 5xx, and history, audit and outbox match the answers",
-    async () => {
-      const { ctx, server } = loaded;
-      const world = await ticketWorld(ctx);
-      const team = await createTeam(ctx, { leads: [world.managerA.user.id] });
-      const developers = await Promise.all(
-        DEVELOPERS.map((setup) => createDeveloper(ctx, { teamId: team.id, ...setup })),
-      );
-      const ticketIds: string[] = [];
-      for (let index = 0; index < TICKETS; index++) {
-        ticketIds.push((await insertTicket(ctx, { reporterId: world.reporter.user.id, teamId: team.id })).id);
-      }
-      const post = (session: Session, ticketId: string, body: unknown) => () =>
-        sendJson(server, "POST", `/v1/tickets/${ticketId}/assignment`, session, body);
-      const remove = (session: Session, ticketId: string) => () =>
-        server.request(`/v1/tickets/${ticketId}/assignment`, { method: "DELETE", headers: session.headers });
-      const developerAt = (index: number) => developers[index % developers.length] as Person;
+  it("never exceeds capacity, never a 5xx, and history, audit and outbox match the answers", {
+    timeout: TIMEOUT_MS,
+  }, async () => {
+    const { ctx, server } = loaded;
+    const world = await ticketWorld(ctx);
+    const team = await createTeam(ctx, { leads: [world.managerA.user.id] });
+    const developers = await Promise.all(
+      DEVELOPERS.map((setup) => createDeveloper(ctx, { teamId: team.id, ...setup })),
+    );
+    const ticketIds: string[] = [];
+    for (let index = 0; index < TICKETS; index++) {
+      ticketIds.push((await insertTicket(ctx, { reporterId: world.reporter.user.id, teamId: team.id })).id);
+    }
+    const post = (session: Session, ticketId: string, body: unknown) => () =>
+      sendJson(server, "POST", `/v1/tickets/${ticketId}/assignment`, session, body);
+    const remove = (session: Session, ticketId: string) => () =>
+      server.request(`/v1/tickets/${ticketId}/assignment`, { method: "DELETE", headers: session.headers });
+    const developerAt = (index: number) => developers[index % developers.length] as Person;
 
-      const replies: Reply[] = [];
-      for (let wave = 0; wave < WAVES; wave++) {
-        const assignees = await assigneesOf(ticketIds);
-        const plan = ticketIds.flatMap((ticketId, index): Send[] => {
-          const developer = developerAt(index + wave);
-          const assignee = assignees.get(ticketId);
-          if (assignee) {
-            const reassignTo = developerAt(index + wave + 1).user.id;
-            // Half the held tickets are released, so freed slots are contested within the wave.
-            if (index % 2 === wave % 2) return [remove(world.managerA.session, ticketId)];
-            if (index % 4 < 2) return [post(world.admin.session, ticketId, { assigneeId: reassignTo })];
-            return [post(world.managerA.session, ticketId, { strategy: "auto" })];
-          }
-          const auto = { strategy: "auto" };
-          const requests = [
-            post(world.managerA.session, ticketId, auto),
-            post(world.admin.session, ticketId, auto),
-            post(world.admin.session, ticketId, { assigneeId: developer.user.id }),
-            post(developer.session, ticketId, { assigneeId: developer.user.id }),
-          ];
-          const planned = [requests[(index + wave) % requests.length] as Send];
-          // A second request for every third free ticket: two assignments racing for one ticket.
-          if (index % 3 === 0) planned.push(post(world.managerA.session, ticketId, auto));
-          return planned;
-        });
-
-        const waveReplies = await burst(server, plan);
-        replies.push(...waveReplies);
-        for (const reply of waveReplies) {
-          if (reply.status === 200) continue;
-          expect(REFUSALS, reply.text).toContain(reply.body?.code);
-          expectProblem(reply, 409, reply.body.code);
+    const replies: Reply[] = [];
+    for (let wave = 0; wave < WAVES; wave++) {
+      const assignees = await assigneesOf(ticketIds);
+      const plan = ticketIds.flatMap((ticketId, index): Send[] => {
+        const developer = developerAt(index + wave);
+        const assignee = assignees.get(ticketId);
+        if (assignee) {
+          const reassignTo = developerAt(index + wave + 1).user.id;
+          // Half the held tickets are released, so freed slots are contested within the wave.
+          if (index % 2 === wave % 2) return [remove(world.managerA.session, ticketId)];
+          if (index % 4 < 2) return [post(world.admin.session, ticketId, { assigneeId: reassignTo })];
+          return [post(world.managerA.session, ticketId, { strategy: "auto" })];
         }
-        // The wave asked for more than there was room for, so capacity really was contested.
-        expect(waveReplies.some((reply) => ["at_capacity", "no_candidate"].includes(reply.body?.code))).toBe(
-          true,
-        );
-        const loads = await openLoads(developers.map((developer) => developer.user.id));
-        developers.forEach((developer, index) => {
-          expect(loads.get(developer.user.id) ?? 0).toBeLessThanOrEqual(CAPACITIES[index] as number);
-        });
-      }
-
-      const changeIds = replies
-        .filter((reply) => reply.status === 200 && reply.body.change !== null)
-        .map((reply) => reply.body.change.id as string);
-      const history = await ctx.deps.db
-        .select()
-        .from(assignmentHistory)
-        .where(inArray(assignmentHistory.ticketId, ticketIds))
-        .orderBy(asc(assignmentHistory.id));
-      expect(history.map((row) => row.id).sort()).toEqual([...changeIds].sort());
-
-      const audits = await ctx.deps.db
-        .select({ action: auditLog.action })
-        .from(auditLog)
-        .where(
-          and(
-            inArray(auditLog.action, ["ticket.assigned", "ticket.unassigned"]),
-            inArray(auditLog.entityId, ticketIds),
-          ),
-        );
-      expect(audits).toHaveLength(history.length);
-
-      const outbox = await ctx.deps.db
-        .select({ ticketId: events.ticketId, assigneeId: events.assigneeId })
-        .from(events)
-        .where(
-          and(
-            inArray(events.type, ["ticket.assigned", "ticket.unassigned"]),
-            inArray(events.ticketId, ticketIds),
-          ),
-        )
-        .orderBy(asc(events.id));
-      expect(outbox).toHaveLength(history.length);
-
-      const finalAssignees = await assigneesOf(ticketIds);
-      for (const ticketId of ticketIds) {
-        const historySequence = history
-          .filter((row) => row.ticketId === ticketId)
-          .map((row) => row.assigneeId);
-        const eventSequence = outbox.filter((row) => row.ticketId === ticketId).map((row) => row.assigneeId);
-        expect(eventSequence).toEqual(historySequence);
-        expect(historySequence.at(-1) ?? null).toBe(finalAssignees.get(ticketId) ?? null);
-      }
-
-      const peaks = peakLoadsInCommitOrder(outbox);
-      developers.forEach((developer, index) => {
-        expect(peaks.get(developer.user.id) ?? 0).toBeLessThanOrEqual(CAPACITIES[index] as number);
+        const auto = { strategy: "auto" };
+        const requests = [
+          post(world.managerA.session, ticketId, auto),
+          post(world.admin.session, ticketId, auto),
+          post(world.admin.session, ticketId, { assigneeId: developer.user.id }),
+          post(developer.session, ticketId, { assigneeId: developer.user.id }),
+        ];
+        const planned = [requests[(index + wave) % requests.length] as Send];
+        // A second request for every third free ticket: two assignments racing for one ticket.
+        if (index % 3 === 0) planned.push(post(world.managerA.session, ticketId, auto));
+        return planned;
       });
-      // Every developer was filled at some point: the bound above was reached, not just respected.
+
+      const waveReplies = await burst(server, plan);
+      replies.push(...waveReplies);
+      for (const reply of waveReplies) {
+        if (reply.status === 200) continue;
+        expect(REFUSALS, reply.text).toContain(reply.body?.code);
+        expectProblem(reply, 409, reply.body.code);
+      }
+      // The wave asked for more than there was room for, so capacity really was contested.
+      expect(waveReplies.some((reply) => ["at_capacity", "no_candidate"].includes(reply.body?.code))).toBe(
+        true,
+      );
+      const loads = await openLoads(developers.map((developer) => developer.user.id));
       developers.forEach((developer, index) => {
-        expect(peaks.get(developer.user.id)).toBe(CAPACITIES[index]);
+        expect(loads.get(developer.user.id) ?? 0).toBeLessThanOrEqual(CAPACITIES[index] as number);
       });
-    },
-    TIMEOUT_MS,
-  );
+    }
+
+    const changeIds = replies
+      .filter((reply) => reply.status === 200 && reply.body.change !== null)
+      .map((reply) => reply.body.change.id as string);
+    const history = await ctx.deps.db
+      .select()
+      .from(assignmentHistory)
+      .where(inArray(assignmentHistory.ticketId, ticketIds))
+      .orderBy(asc(assignmentHistory.id));
+    expect(history.map((row) => row.id).sort()).toEqual([...changeIds].sort());
+
+    const audits = await ctx.deps.db
+      .select({ action: auditLog.action })
+      .from(auditLog)
+      .where(
+        and(
+          inArray(auditLog.action, ["ticket.assigned", "ticket.unassigned"]),
+          inArray(auditLog.entityId, ticketIds),
+        ),
+      );
+    expect(audits).toHaveLength(history.length);
+
+    const outbox = await ctx.deps.db
+      .select({ ticketId: events.ticketId, assigneeId: events.assigneeId })
+      .from(events)
+      .where(
+        and(
+          inArray(events.type, ["ticket.assigned", "ticket.unassigned"]),
+          inArray(events.ticketId, ticketIds),
+        ),
+      )
+      .orderBy(asc(events.id));
+    expect(outbox).toHaveLength(history.length);
+
+    const finalAssignees = await assigneesOf(ticketIds);
+    for (const ticketId of ticketIds) {
+      const historySequence = history.filter((row) => row.ticketId === ticketId).map((row) => row.assigneeId);
+      const eventSequence = outbox.filter((row) => row.ticketId === ticketId).map((row) => row.assigneeId);
+      expect(eventSequence).toEqual(historySequence);
+      expect(historySequence.at(-1) ?? null).toBe(finalAssignees.get(ticketId) ?? null);
+    }
+
+    const peaks = peakLoadsInCommitOrder(outbox);
+    developers.forEach((developer, index) => {
+      expect(peaks.get(developer.user.id) ?? 0).toBeLessThanOrEqual(CAPACITIES[index] as number);
+    });
+    // Every developer was filled at some point: the bound above was reached, not just respected.
+    developers.forEach((developer, index) => {
+      expect(peaks.get(developer.user.id)).toBe(CAPACITIES[index]);
+    });
+  });
 });
 
 async function assigneesOf(ticketIds: string[]): Promise<Map<string, string | null>> {
