@@ -75,7 +75,8 @@ describe("50 concurrent PATCHes with the same If-Match", () => {
 /**
  * Every writer of a ticket follows the same protocol (lock the row, then compare the version), so
  * PATCHes and assignments carrying one If-Match also race as one: a single winner of either kind.
- * Fails if either service compares the version before locking, or not at all.
+ * Fails if either service compares the version before locking, or not at all (checked once by
+ * dropping `forUpdate` in assignTicket: six 200s, as its update has no version condition).
  */
 describe("PATCHes and assignments racing on one If-Match", () => {
   it("exactly one of them wins; all the others get 412 with the winner's version", async () => {
