@@ -39,11 +39,13 @@ function redactSensitive(key: string, value: unknown): unknown {
 }
 
 /**
- * Drizzle's query errors read "Failed query: <sql>\nparams: <values>", and the values can be
- * password hashes or personal data: only the SQL text, the frames and the driver's cause remain.
+ * Drizzle's query errors read "Failed query: <sql>\nparams: <values>" and Upstash's "<error>,
+ * command was: <command and arguments>"; the values can be password hashes, event payloads or
+ * personal data: only the SQL text or Redis error, the frames and the driver's cause remain.
  */
 function describeError(error: Error, depth = 0): Record<string, unknown> {
-  const withoutParams = (text: string) => text.replace(/\nparams:[\s\S]*$/, "");
+  const withoutParams = (text: string) =>
+    text.replace(/\nparams:[\s\S]*$/, "").replace(/, command was: [\s\S]*$/, "");
   const frames = error.stack?.split("\n").filter((line) => line.trimStart().startsWith("at "));
   const code = (error as { code?: unknown }).code;
   const cause = error.cause instanceof Error && depth < 3 ? describeError(error.cause, depth + 1) : undefined;

@@ -52,4 +52,18 @@ describe("logger", () => {
     expect(serialized).toContain("Failed query: insert into");
     expect(lines[0]?.error).toMatchObject({ cause: { code: "23505" } });
   });
+
+  it("never logs the arguments of a failed Redis command, which Upstash puts in the message", () => {
+    const { lines, logger } = capture();
+    const commands = [["publish", "tix:events:team:1", '{"payload":{"title":"private title"}}']];
+    const redisError = Object.assign(
+      new Error(`ERR Redis is unreachable, command was: ${JSON.stringify(commands)}`),
+      { name: "UpstashError" },
+    );
+    logger.warn("event publish failed; the relay will retry", { error: redisError });
+    const serialized = JSON.stringify(lines);
+    expect(serialized).not.toContain("private title");
+    expect(serialized).not.toContain("tix:events");
+    expect(lines[0]?.error).toMatchObject({ name: "UpstashError", message: "ERR Redis is unreachable" });
+  });
 });
