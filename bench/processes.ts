@@ -10,9 +10,11 @@ export interface Started {
   stop(): Promise<void>;
 }
 
-/** Runs a TypeScript entry point in its own Node process (tsx loaded as a hook, so the pid is the server's). */
+/** Runs an entry point in its own Node process (TypeScript through tsx loaded as a hook, so the pid is the server's). */
 export function startNode(name: string, entry: string, env: Record<string, string>, nodeArgs: string[] = []) {
-  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", entry], {
+  // A bundle (.mjs, see bundleForNode) runs on plain Node; TypeScript through tsx.
+  const loader = entry.endsWith(".mjs") ? [] : ["--import", "tsx"];
+  const child = spawn(process.execPath, [...nodeArgs, ...loader, entry], {
     env: { ...process.env, ...env },
     stdio: ["ignore", "ignore", "pipe"],
   });

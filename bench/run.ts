@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import postgres from "postgres";
+import { bundleForNode } from "../scripts/node-bundle.ts";
 import { DEVELOPMENT_JWT_SECRET } from "../src/config/schema.ts";
 import { type Captured, openCapture } from "./capture.ts";
 import type { CeilingRoute } from "./ceiling-spec.ts";
@@ -33,6 +34,13 @@ const serverUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:543
 const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const PORTS = { gateway: 18079, api: 18787, http: 18801, raw: 18802 };
 const PROFILE_DIR = join(tmpdir(), "tixgenius-bench-profiles");
+// Every server runs bundled on plain Node, as `npm start` runs the API: tsx alone adds ~190 MB RSS.
+const BUNDLES = {
+  api: "dist/node.mjs",
+  // Inside the checkout, so their external packages resolve from node_modules.
+  gateway: "dist/bench/gateway.mjs",
+  ceiling: "dist/bench/ceiling-server.mjs",
+};
 const UNLIMITED = "1000000000/60"; // the limiter runs on every request but never trips
 
 export interface EndpointResult {
@@ -48,7 +56,7 @@ export interface EndpointResult {
 async function benchSize(size: number): Promise<EndpointResult[]> {
   const databaseUrl = await prepareDatabase(serverUrl, size);
   const token = crypto.randomUUID();
-  const gateway = startNode("gateway", "src/gateway/main.ts", {
+  const gateway = startNode("gateway", BUNDLES.gateway, {
     GATEWAY_PORT: String(PORTS.gateway),
     UPSTASH_REDIS_REST_TOKEN: token,
     REDIS_URL: redisUrl,
@@ -76,7 +84,7 @@ async function benchSize(size: number): Promise<EndpointResult[]> {
     await waitForHttp(`http://127.0.0.1:${PORTS.gateway}/`);
     // Profiles are large: written outside the repository, their folder printed at the end.
     const cpuProfile = args.profile ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`] : [];
-    const api = startNode("api", "src/node.ts", serverEnv, cpuProfile);
+    const api = startNode("api", BUNDLES.api, serverEnv, cpuProfile);
     processes.push(api);
     await waitForHttp(`http://127.0.0.1:${PORTS.api}/health`);
     const caller = await login(`http://127.0.0.1:${PORTS.api}`);
@@ -100,12 +108,12 @@ async function benchSize(size: number): Promise<EndpointResult[]> {
       JWT_SECRET: DEVELOPMENT_JWT_SECRET,
       CEILING_SPEC: specFile,
     };
-    const http = startNode("http ceiling", "bench/ceiling-server.ts", {
+    const http = startNode("http ceiling", BUNDLES.ceiling, {
       ...ceilingEnv,
       CEILING_MODE: "http",
       PORT: String(PORTS.http),
     });
-    const raw = startNode("raw ceiling", "bench/ceiling-server.ts", {
+    const raw = startNode("raw ceiling", BUNDLES.ceiling, {
       ...ceilingEnv,
       CEILING_MODE: "raw",
       PORT: String(PORTS.raw),
@@ -184,6 +192,11 @@ function summary(result: EndpointResult): string {
 }
 
 const started = new Date();
+await Promise.all([
+  bundleForNode("src/node.ts", BUNDLES.api),
+  bundleForNode("src/gateway/main.ts", BUNDLES.gateway),
+  bundleForNode("bench/ceiling-server.ts", BUNDLES.ceiling),
+]);
 const bySize: Record<string, EndpointResult[]> = {};
 for (const size of sizes) bySize[size] = await benchSize(size);
 if (args.profile) console.log(`CPU profiles of the API process: ${PROFILE_DIR}`);
