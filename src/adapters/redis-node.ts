@@ -1,5 +1,6 @@
 import { Redis } from "@upstash/redis";
 import type { RedisClientOptions } from "./redis.ts";
+import { RedisCommandBatcher } from "./redis-command-batcher.ts";
 import { NodeHttpRequester } from "./redis-node-requester.ts";
 
 export interface NodeRedisClientOptions extends RedisClientOptions {
@@ -22,5 +23,5 @@ export function createNodeRedisClient(options: NodeRedisClientOptions): NodeRedi
     retryDelayMs: 50,
     onRoundTrip: options.onRoundTrip,
   });
-  return { redis: new Redis(requester), close: () => requester.close() };
+  return { redis: new Redis(new RedisCommandBatcher(requester)), close: () => requester.close() };
 }
