@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync } from "node:fs";
 
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
@@ -10,14 +10,25 @@ export interface Started {
   stop(): Promise<void>;
 }
 
-/** Runs an entry point in its own Node process (TypeScript through tsx loaded as a hook, so the pid is the server's). */
-export function startNode(name: string, entry: string, env: Record<string, string>, nodeArgs: string[] = []) {
+/**
+ * Runs an entry point in its own Node process (TypeScript through tsx loaded as a hook, so the pid
+ * is the server's). Its stdout (the JSON log) goes to `logFile` when given, nowhere otherwise.
+ */
+export function startNode(
+  name: string,
+  entry: string,
+  env: Record<string, string>,
+  nodeArgs: string[] = [],
+  logFile?: string,
+) {
+  const log = logFile ? openSync(logFile, "w") : undefined;
   // A bundle (.mjs, see bundleForNode) runs on plain Node; TypeScript through tsx.
   const loader = entry.endsWith(".mjs") ? [] : ["--import", "tsx"];
   const child = spawn(process.execPath, [...nodeArgs, ...loader, entry], {
     env: { ...process.env, ...env },
-    stdio: ["ignore", "ignore", "pipe"],
+    stdio: ["ignore", log ?? "ignore", "pipe"],
   });
+  if (log !== undefined) closeSync(log); // the child holds its own copy
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);

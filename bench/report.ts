@@ -20,7 +20,7 @@ function versionOf(command: string): string {
   }
 }
 
-function machine() {
+export function machine() {
   return {
     cpus: cpus().length,
     cpuModel: cpus()[0]?.model ?? "unknown",

@@ -10,6 +10,7 @@ import type { CeilingRoute } from "./ceiling-spec.ts";
 import { prepareDatabase } from "./database.ts";
 import { type Measurement, measure, type Settings } from "./measure.ts";
 import { type Started, startNode, waitForHttp } from "./processes.ts";
+import { unlimitedRateLimits } from "./rate-limits.ts";
 import { writeResults } from "./report.ts";
 import { buildScenarios, type Caller, ceilingRoute, refreshVersions } from "./scenarios.ts";
 import { BENCH_MANAGER } from "./seed.ts";
@@ -41,7 +42,6 @@ const BUNDLES = {
   gateway: "dist/bench/gateway.mjs",
   ceiling: "dist/bench/ceiling-server.mjs",
 };
-const UNLIMITED = "1000000000/60"; // the limiter runs on every request but never trips
 
 export interface EndpointResult {
   endpoint: string;
@@ -70,12 +70,7 @@ async function benchSize(size: number): Promise<EndpointResult[]> {
     JWT_SECRET: DEVELOPMENT_JWT_SECRET,
     ACCESS_TOKEN_TTL_SECONDS: "3600",
     LOG_LEVEL: "info",
-    ...Object.fromEntries(
-      ["LOGIN", "REGISTER", "REFRESH", "READ", "WRITE", "ANONYMOUS"].map((name) => [
-        `RATE_LIMIT_${name}`,
-        UNLIMITED,
-      ]),
-    ),
+    ...unlimitedRateLimits(),
   };
   const processes: Started[] = [gateway];
   const sql = postgres(databaseUrl, { max: 2, onnotice: () => {} });
