@@ -20,7 +20,14 @@ const env = process.env;
 const routes = JSON.parse(readFileSync(env.CEILING_SPEC ?? "", "utf8")) as CeilingRoute[];
 const mode = env.CEILING_MODE === "raw" ? "raw" : "http";
 const sql = postgres(env.DATABASE_URL ?? "", { max: 10, onnotice: () => {} });
-const key = new TextEncoder().encode(env.JWT_SECRET ?? "");
+// Imported once, as the API does (src/features/auth/access-tokens.ts).
+const key = await crypto.subtle.importKey(
+  "raw",
+  new TextEncoder().encode(env.JWT_SECRET ?? ""),
+  { name: "HMAC", hash: "SHA-256" },
+  false,
+  ["verify"],
+);
 const ticketKeys = Object.keys(getTableColumns(tickets));
 const listedKeys = [...ticketKeys.filter((name) => name !== "search"), "cursorKey"];
 const TICKET_PATH = /^\/v1\/tickets\/([0-9a-f-]{36})$/;

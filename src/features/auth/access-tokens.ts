@@ -12,11 +12,16 @@ export interface AccessTokenClaims {
   sessionId: string;
 }
 
-const keyCache = new WeakMap<Config, Uint8Array>();
-function signingKey(config: Config): Uint8Array {
+const keyCache = new WeakMap<Config, Promise<CryptoKey>>();
+/** The HMAC key, imported once per config: given the raw secret, jose imports it on every call. */
+function signingKey(config: Config): Promise<CryptoKey> {
   let key = keyCache.get(config);
   if (!key) {
-    key = new TextEncoder().encode(config.JWT_SECRET);
+    const secret = new TextEncoder().encode(config.JWT_SECRET);
+    key = crypto.subtle.importKey("raw", secret, { name: "HMAC", hash: "SHA-256" }, false, [
+      "sign",
+      "verify",
+    ]);
     keyCache.set(config, key);
   }
   return key;
@@ -36,7 +41,7 @@ export async function issueAccessToken(
     .setJti(crypto.randomUUID())
     .setIssuedAt(issuedAt)
     .setExpirationTime(issuedAt + config.ACCESS_TOKEN_TTL_SECONDS)
-    .sign(signingKey(config));
+    .sign(await signingKey(config));
 }
 
 /**
@@ -49,7 +54,7 @@ export async function verifyAccessToken(
   now: Date,
 ): Promise<AccessTokenClaims> {
   try {
-    const { payload } = await jwtVerify(token, signingKey(config), {
+    const { payload } = await jwtVerify(token, await signingKey(config), {
       algorithms: [ALGORITHM],
       typ: TOKEN_TYPE,
       issuer: config.JWT_ISSUER,
