@@ -17,6 +17,8 @@ export interface Measurement {
   cpuMsPerRequest: number;
   helperCpuMsPerRequest?: number;
   peakRssMb: number;
+  /** Per request, under load, from the server's own counters (e.g. Redis round trips), when it has them. */
+  perRequest?: Record<string, number>;
   non2xx: number;
   errors: number;
   statusCodes: Record<string, number>;
@@ -45,7 +47,13 @@ const median = (values: number[]) => {
 
 /** Warm-up, then `runs` fixed-duration runs; medians of each figure, the peak RSS over all runs. */
 export async function measure(
-  target: { url: string; pid: number; helperPid?: number },
+  target: {
+    url: string;
+    pid: number;
+    helperPid?: number;
+    /** Reads monotonic counters from the server; their deltas per request are reported. */
+    counters?: () => Promise<Record<string, number>>;
+  },
   load: () => Promise<Omit<LoadSpec, "url" | "connections" | "durationSeconds">>,
   settings: Settings,
 ): Promise<Measurement> {
@@ -59,6 +67,7 @@ export async function measure(
   const runs: LoadResult[] = [];
   const cpu: number[] = [];
   const helperCpu: number[] = [];
+  const perRequest: Record<string, number[]> = {};
   let peakRssMb = 0;
   for (let run = 0; run < settings.runs; run++) {
     const runSpec = await spec(settings.durationSeconds);
@@ -67,8 +76,12 @@ export async function measure(
     }, 100);
     const before = cpuMs(target.pid);
     const helperBefore = target.helperPid ? cpuMs(target.helperPid) : 0;
+    const countersBefore = await target.counters?.();
     const result = await runLoad(runSpec);
     clearInterval(sampler);
+    const countersAfter = await target.counters?.();
+    for (const [name, after] of Object.entries(countersAfter ?? {}))
+      (perRequest[name] ??= []).push((after - (countersBefore?.[name] ?? 0)) / Math.max(1, result.total));
     cpu.push((cpuMs(target.pid) - before) / Math.max(1, result.total));
     if (target.helperPid)
       helperCpu.push((cpuMs(target.helperPid) - helperBefore) / Math.max(1, result.total));
@@ -88,6 +101,11 @@ export async function measure(
     cpuMsPerRequest: Number(median(cpu).toFixed(3)),
     helperCpuMsPerRequest: target.helperPid ? Number(median(helperCpu).toFixed(3)) : undefined,
     peakRssMb: Math.round(peakRssMb),
+    perRequest: target.counters
+      ? Object.fromEntries(
+          Object.entries(perRequest).map(([name, values]) => [name, Number(median(values).toFixed(2))]),
+        )
+      : undefined,
     non2xx: runs.reduce((sum, run) => sum + run.non2xx, 0),
     errors: runs.reduce((sum, run) => sum + run.errors, 0),
     statusCodes,

@@ -12,6 +12,7 @@ import { type Measurement, measure, type Settings } from "./measure.ts";
 import { type Started, startNode, waitForHttp } from "./processes.ts";
 import { unlimitedRateLimits } from "./rate-limits.ts";
 import { writeResults } from "./report.ts";
+import { serverCounters } from "./server-counters.ts";
 import { buildScenarios, type Caller, ceilingRoute, refreshVersions } from "./scenarios.ts";
 import { BENCH_MANAGER } from "./seed.ts";
 
@@ -61,8 +62,10 @@ async function benchSize(size: number): Promise<EndpointResult[]> {
     UPSTASH_REDIS_REST_TOKEN: token,
     REDIS_URL: redisUrl,
   });
+  const metricsToken = crypto.randomUUID() + crypto.randomUUID();
   const serverEnv: Record<string, string> = {
     NODE_ENV: "development",
+    METRICS_TOKEN: metricsToken,
     PORT: String(PORTS.api),
     DATABASE_URL: databaseUrl,
     UPSTASH_REDIS_REST_URL: `http://127.0.0.1:${PORTS.gateway}`,
@@ -130,7 +133,12 @@ async function benchSize(size: number): Promise<EndpointResult[]> {
         sqlPerRequest: sample.statements.length,
         redisRoundTripsPerRequest: sample.redisRoundTrips,
         api: await measure(
-          { url: `http://127.0.0.1:${PORTS.api}`, pid: api.pid, helperPid: gateway.pid },
+          {
+            url: `http://127.0.0.1:${PORTS.api}`,
+            pid: api.pid,
+            helperPid: gateway.pid,
+            counters: serverCounters(`http://127.0.0.1:${PORTS.api}`, metricsToken),
+          },
           load,
           settings,
         ),
