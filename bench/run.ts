@@ -12,9 +12,9 @@ import { type Measurement, measure, type Settings } from "./measure.ts";
 import { type Started, startNode, waitForHttp } from "./processes.ts";
 import { unlimitedRateLimits } from "./rate-limits.ts";
 import { writeResults } from "./report.ts";
-import { serverCounters } from "./server-counters.ts";
 import { buildScenarios, type Caller, ceilingRoute, refreshVersions } from "./scenarios.ts";
 import { BENCH_MANAGER } from "./seed.ts";
+import { serverCounters } from "./server-counters.ts";
 
 /**
  * `npm run bench [-- --quick] [--sizes 10000,100000] [--only <substring>] [--profile]`: the API
