@@ -1,6 +1,7 @@
 import { execSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
+import type { EventLatency } from "./event-latency.ts";
 import type { Settings } from "./measure.ts";
 import type { EndpointResult } from "./run.ts";
 
@@ -10,6 +11,7 @@ interface Report {
   settings: Settings;
   command: string;
   bySize: Record<string, EndpointResult[]>;
+  eventsBySize: Record<string, EventLatency>;
 }
 
 function versionOf(command: string): string {
@@ -53,15 +55,32 @@ export function markdownTable(bySize: Report["bySize"]): string {
   return lines.join("\n");
 }
 
+/** Live event delivery per size: commit (PATCH answered) to subscriber, and request to subscriber. */
+export function eventsTable(eventsBySize: Record<string, EventLatency>): string {
+  const sizes = Object.entries(eventsBySize);
+  if (sizes.length === 0) return "";
+  const lines = [
+    "| Tickets | Events | delivered | lost | commit → subscriber p50 / p99 / max ms | request → subscriber p50 / p99 / max ms |",
+    "|---:|---:|---:|---:|---|---|",
+  ];
+  for (const [size, e] of sizes) {
+    const spread = (ms: EventLatency["afterCommitMs"]) => `${ms.p50} / ${ms.p99} / ${ms.max}`;
+    lines.push(
+      `| ${Number(size).toLocaleString("en")} | ${e.patches} | ${e.delivered} | ${e.lost} | ${spread(e.afterCommitMs)} | ${spread(e.afterRequestMs)} |`,
+    );
+  }
+  return lines.join("\n");
+}
+
 /** bench/results/<date>-<quick|full>.json with everything measured, and the table on stdout. */
 export function writeResults(report: Report): void {
   const stamp = report.started.toISOString().replaceAll(":", "-").slice(0, 19);
   const file = `bench/results/${stamp}-${report.quick ? "quick" : "full"}.json`;
-  const table = markdownTable(report.bySize);
+  const table = [markdownTable(report.bySize), eventsTable(report.eventsBySize)].filter(Boolean).join("\n\n");
   mkdirSync("bench/results", { recursive: true });
   writeFileSync(
     file,
-    `${JSON.stringify({ date: report.started.toISOString(), command: report.command, machine: machine(), settings: report.settings, results: report.bySize, table }, null, 2)}\n`,
+    `${JSON.stringify({ date: report.started.toISOString(), command: report.command, machine: machine(), settings: report.settings, results: report.bySize, events: report.eventsBySize, table }, null, 2)}\n`,
   );
   console.log(`\n${table}\n\nwritten to ${file}`);
 }

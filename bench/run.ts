@@ -8,6 +8,7 @@ import { DEVELOPMENT_JWT_SECRET } from "../src/config/schema.ts";
 import { type Captured, openCapture } from "./capture.ts";
 import type { CeilingRoute } from "./ceiling-spec.ts";
 import { prepareDatabase } from "./database.ts";
+import { type EventLatency, measureEventLatency } from "./event-latency.ts";
 import { type Measurement, measure, type Settings } from "./measure.ts";
 import { type Started, startNode, waitForHttp } from "./processes.ts";
 import { unlimitedRateLimits } from "./rate-limits.ts";
@@ -159,6 +160,16 @@ async function benchSize(size: number): Promise<EndpointResult[]> {
       results.push(result);
       console.log(summary(result));
     }
+    if (!args.only || "live events".includes(args.only)) {
+      console.log(`[${size}] live events`);
+      // Tickets of the manager's second team, apart from the 2,000 the PATCH endpoint rotates over.
+      const probes = await sql<{ id: string; version: number }[]>`
+        select t.id, t.version from tickets t join teams on teams.id = t.team_id
+        where teams.name = 'Team 02' and t.deleted_at is null order by t.number desc limit 500`;
+      const rate = { perSecond: 50, seconds: args.quick ? 10 : 30 };
+      eventsBySize[size] = await measureEventLatency(`http://127.0.0.1:${PORTS.api}`, caller, probes, rate);
+      console.log(`  ${JSON.stringify(eventsBySize[size])}`);
+    }
     return results;
   } finally {
     await capture.close();
@@ -201,6 +212,7 @@ await Promise.all([
   bundleForNode("bench/ceiling-server.ts", BUNDLES.ceiling),
 ]);
 const bySize: Record<string, EndpointResult[]> = {};
+const eventsBySize: Record<string, EventLatency> = {};
 for (const size of sizes) bySize[size] = await benchSize(size);
 if (args.profile) console.log(`CPU profiles of the API process: ${PROFILE_DIR}`);
 writeResults({
@@ -209,4 +221,5 @@ writeResults({
   settings,
   command: `npm run bench -- ${process.argv.slice(2).join(" ")}`.trim(),
   bySize,
+  eventsBySize,
 });
