@@ -80,8 +80,11 @@ export async function measure(
     const result = await runLoad(runSpec);
     clearInterval(sampler);
     const countersAfter = await target.counters?.();
-    for (const [name, after] of Object.entries(countersAfter ?? {}))
-      (perRequest[name] ??= []).push((after - (countersBefore?.[name] ?? 0)) / Math.max(1, result.total));
+    for (const [name, after] of Object.entries(countersAfter ?? {})) {
+      const values = perRequest[name] ?? [];
+      values.push((after - (countersBefore?.[name] ?? 0)) / Math.max(1, result.total));
+      perRequest[name] = values;
+    }
     cpu.push((cpuMs(target.pid) - before) / Math.max(1, result.total));
     if (target.helperPid)
       helperCpu.push((cpuMs(target.helperPid) - helperBefore) / Math.max(1, result.total));

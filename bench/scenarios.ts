@@ -9,8 +9,8 @@ export interface Scenario {
   load: Omit<LoadSpec, "url" | "connections" | "durationSeconds">;
   /** The request captured once in-process (SQL, Redis round trips, response bytes). */
   sample: { path: string; init: RequestInit };
-  /** Lists and single reads get both ceilings; writes and login are measured against none. */
-  ceiling?: Omit<CeilingRoute, "body" | "statements" | "userId">;
+  /** Every endpoint is measured against both ceilings, built from its captured request. */
+  ceiling: Omit<CeilingRoute, "status" | "body" | "statements" | "userId">;
 }
 
 export interface Caller {
@@ -53,19 +53,19 @@ export async function buildScenarios(sql: postgres.Sql, caller: Caller): Promise
       name: "GET /v1/tickets/:id",
       load: { method: "GET", paths: ticketPaths, headers: auth },
       sample: get(`/v1/tickets/${first.id}`),
-      ceiling: { kind: "ticket", path: "/v1/tickets/:id", ticketId: first.id },
+      ceiling: { kind: "ticket", method: "GET", path: "/v1/tickets/:id", ticketId: first.id },
     },
     {
       name: "GET /v1/tickets?status=open&limit=50",
       load: { method: "GET", paths: [statusPath], headers: auth },
       sample: get(statusPath),
-      ceiling: { kind: "list", path: statusPath, limit: 50, orderingName: "-createdAt" },
+      ceiling: { kind: "list", method: "GET", path: statusPath, limit: 50, orderingName: "-createdAt" },
     },
     {
       name: `GET /v1/tickets?q=${SEARCH_WORD}&limit=20`,
       load: { method: "GET", paths: [searchPath], headers: auth },
       sample: get(searchPath),
-      ceiling: { kind: "list", path: searchPath, limit: 20, orderingName: "relevance" },
+      ceiling: { kind: "list", method: "GET", path: searchPath, limit: 20, orderingName: "relevance" },
     },
     {
       name: "POST /v1/auth/login",
@@ -74,6 +74,7 @@ export async function buildScenarios(sql: postgres.Sql, caller: Caller): Promise
         path: "/v1/auth/login",
         init: { method: "POST", headers: { "content-type": "application/json" }, body: loginBody },
       },
+      ceiling: { kind: "login", method: "POST", path: "/v1/auth/login" },
     },
     {
       name: "PATCH /v1/tickets/:id (If-Match)",
@@ -94,6 +95,13 @@ export async function buildScenarios(sql: postgres.Sql, caller: Caller): Promise
           body: JSON.stringify({ title: `Patched by the bench at ${new Date().toISOString()}` }),
         },
       },
+      ceiling: {
+        kind: "update",
+        method: "PATCH",
+        path: "/v1/tickets/:id",
+        ticketId: first.id,
+        version: first.version,
+      },
     },
     {
       name: "POST /v1/tickets",
@@ -112,18 +120,20 @@ export async function buildScenarios(sql: postgres.Sql, caller: Caller): Promise
           body: createBodies[0],
         },
       },
+      ceiling: { kind: "create", method: "POST", path: "/v1/tickets" },
     },
   ];
 }
 
 /** The ceiling route for a scenario, from what its captured request did. */
-export function ceilingRoute(
-  scenario: Scenario,
-  captured: Captured,
-  userId: string,
-): CeilingRoute | undefined {
-  if (!scenario.ceiling) return undefined;
-  return { ...scenario.ceiling, body: captured.body, statements: captured.statements, userId };
+export function ceilingRoute(scenario: Scenario, captured: Captured, userId: string): CeilingRoute {
+  return {
+    ...scenario.ceiling,
+    status: captured.status,
+    body: captured.body,
+    statements: captured.statements,
+    userId,
+  };
 }
 
 /** Conditional PATCHes need the tickets' current versions before every run (earlier runs moved them). */

@@ -11,8 +11,8 @@ export function serverCounters(baseUrl: string, metricsToken: string) {
     });
     if (!response.ok) throw new Error(`GET /metrics answered ${response.status}`);
     const lines = (await response.text()).split("\n");
-    const valueOf = (series: string) =>
+    const readSeries = (series: string) =>
       Number(lines.find((line) => line.startsWith(`${series} `))?.split(" ")[1] ?? 0);
-    return Object.fromEntries(Object.entries(COUNTERS).map(([name, series]) => [name, valueOf(series)]));
+    return Object.fromEntries(Object.entries(COUNTERS).map(([name, series]) => [name, readSeries(series)]));
   };
 }

@@ -15,7 +15,9 @@ export async function bundleForNode(entry: string, outfile: string): Promise<num
     sourcemap: "linked",
     external: ["@node-rs/argon2", "@electric-sql/pglite", "@electric-sql/pglite-socket", "fengari"],
     // Bundled CommonJS dependencies still call require(); ESM has none of its own.
-    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+    },
     metafile: true,
     logLevel: "warning",
   });
