@@ -5,6 +5,7 @@ import type { Database } from "../../db/database.ts";
 import * as schema from "../../db/schema.ts";
 import type { Metrics } from "../../lib/metrics/metrics.ts";
 import { MIGRATIONS_FOLDER } from "./migrations.ts";
+import { prepareEveryStatement } from "./prepare-every-statement.ts";
 import { timedPostgres } from "./timed-postgres.ts";
 
 export interface NodeDatabase {
@@ -31,7 +32,8 @@ export function createPostgresDatabase(url: string, options: PostgresPoolOptions
     idle_timeout: 30,
     onnotice: () => {},
   });
-  const timed = options.metrics ? timedPostgres(client, options.metrics) : client;
+  const prepared = prepareEveryStatement(client);
+  const timed = options.metrics ? timedPostgres(prepared, options.metrics) : prepared;
   const db = drizzle({ client: timed, schema, casing: "snake_case", ...queryLogger(options.onQuery) });
   return {
     db,

@@ -1,0 +1,33 @@
+import { eq, sql } from "drizzle-orm";
+import { describe, expect, inject, it } from "vitest";
+import { users } from "../../src/db/schema.ts";
+import { createFreshDatabase } from "../support/test-context.ts";
+
+const postgresUrl = inject("postgresUrl");
+
+describe("statements sent to PostgreSQL", () => {
+  // pg_prepared_statements lists the named statements of the session that asks; an unnamed
+  // statement (described again on every run, a round trip of its own) never appears there.
+  it.runIf(postgresUrl)(
+    "are prepared by name once per connection, in transactions and savepoints too",
+    async () => {
+      const fresh = await createFreshDatabase();
+      try {
+        const prepared = await fresh.database.db.transaction(async (tx) => {
+          await tx.select({ id: users.id }).from(users).where(eq(users.email, "nobody@example.com"));
+          await tx.transaction(async (savepoint) => {
+            await savepoint.select({ name: users.name }).from(users).where(eq(users.id, crypto.randomUUID()));
+          });
+          const rows = await tx.execute<{ statement: string }>(
+            sql`select statement from pg_prepared_statements`,
+          );
+          return (rows as unknown as { statement: string }[]).map((row) => row.statement);
+        });
+        expect(prepared).toContain('select "id" from "users" where "users"."email" = $1');
+        expect(prepared).toContain('select "name" from "users" where "users"."id" = $1');
+      } finally {
+        await fresh.drop();
+      }
+    },
+  );
+});
