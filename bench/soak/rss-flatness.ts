@@ -14,7 +14,10 @@ export interface RssRule {
 export interface RssVerdict {
   pass: boolean;
   baselineBytes: number;
+  /** The highest sustained level after warm-up (see judgeRssFlatness): what is judged. */
   maxBytes: number;
+  /** The highest single sample after warm-up, reported beside it. */
+  peakBytes: number;
   /** maxBytes / baselineBytes. */
   ratio: number;
   samplesAfterWarmup: number;
@@ -24,39 +27,51 @@ export interface RssVerdict {
 
 const MIN_BASELINE_SAMPLES = 3;
 const MAX_BASELINE_SAMPLES = 10;
+/** Samples per sustained level: a median of 5 ignores up to 2 spiked samples in a row. */
+export const SUSTAINED_WINDOW = 5;
 
 /**
- * RSS is flat when no sample after warm-up exceeds the baseline by more than `maxGrowth`. The
- * baseline is the median of the first tenth of the post-warm-up samples (3 to 10 of them): one
- * early spike or dip (a GC, a burst) cannot move it, yet it is taken early enough that a steady
- * leak shows as growth against it.
+ * RSS is flat when its sustained level after warm-up never exceeds the baseline by more than
+ * `maxGrowth`. The baseline is the median of the first tenth of the post-warm-up samples (3 to
+ * 10): one early spike or dip cannot move it, yet it is taken early enough that a leak shows as
+ * growth against it. The sustained level is the median of each run of 5 consecutive samples: V8
+ * briefly commits extra pages while it compacts the old generation and hands them back seconds
+ * later, and such a spike is not growth; a leak raises every sample after it, so it raises the
+ * level as much as the samples.
  */
 export function judgeRssFlatness(samples: readonly RssSample[], rule: RssRule): RssVerdict {
   const afterWarmup = samples
     .filter((sample) => sample.atMs >= rule.warmupMs)
-    .sort((a, b) => a.atMs - b.atMs);
+    .sort((a, b) => a.atMs - b.atMs)
+    .map((sample) => sample.bytes);
   const baselineCount = Math.min(
     MAX_BASELINE_SAMPLES,
     Math.max(MIN_BASELINE_SAMPLES, Math.round(afterWarmup.length / 10)),
   );
-  if (afterWarmup.length <= baselineCount) {
+  const needed = Math.max(baselineCount + 1, SUSTAINED_WINDOW);
+  if (afterWarmup.length < needed) {
     return {
       pass: false,
       baselineBytes: 0,
       maxBytes: 0,
+      peakBytes: 0,
       ratio: 0,
       samplesAfterWarmup: afterWarmup.length,
       baselineSamples: 0,
-      reason: `only ${afterWarmup.length} samples after warm-up; need more than ${baselineCount}`,
+      reason: `only ${afterWarmup.length} samples after warm-up; need at least ${needed}`,
     };
   }
-  const baselineBytes = median(afterWarmup.slice(0, baselineCount).map((sample) => sample.bytes));
-  const maxBytes = Math.max(...afterWarmup.map((sample) => sample.bytes));
+  const baselineBytes = median(afterWarmup.slice(0, baselineCount));
+  const levels = afterWarmup
+    .slice(0, afterWarmup.length - SUSTAINED_WINDOW + 1)
+    .map((_, start) => median(afterWarmup.slice(start, start + SUSTAINED_WINDOW)));
+  const maxBytes = Math.max(...levels);
   const ratio = maxBytes / baselineBytes;
   return {
     pass: ratio <= 1 + rule.maxGrowth,
     baselineBytes,
     maxBytes,
+    peakBytes: Math.max(...afterWarmup),
     ratio,
     samplesAfterWarmup: afterWarmup.length,
     baselineSamples: baselineCount,
