@@ -93,6 +93,8 @@ export const ConfigSchema = z.object({
     .default(1024 * 1024),
   READY_TIMEOUT_MS: z.coerce.number().int().min(50).max(30_000).default(1500),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
+  DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
   EMBEDDED_GATEWAY: booleanFlag.optional(),
 
   SIGNUP_ENABLED: booleanFlag.default(true),

@@ -42,6 +42,14 @@ export function isDatabaseConnectionError(error: unknown): boolean {
   });
 }
 
+/**
+ * 57014 query_canceled: `statement_timeout` (DATABASE_STATEMENT_TIMEOUT_MS) cancelled a statement
+ * that ran or waited for a lock too long. The transaction rolled back; a retry may succeed.
+ */
+export function isDatabaseTimeoutError(error: unknown): boolean {
+  return causesOf(error).some((cause) => codeOf(cause) === "57014");
+}
+
 export function isUnstorableTextError(error: unknown): boolean {
   return causesOf(error).some((cause) => {
     const code = codeOf(cause) ?? "";
@@ -51,7 +59,7 @@ export function isUnstorableTextError(error: unknown): boolean {
   });
 }
 
-function codeOf(error: unknown): string | undefined {
+export function codeOf(error: unknown): string | undefined {
   if (typeof error !== "object" || error === null) return undefined;
   const { code, errno } = error as { code?: unknown; errno?: unknown };
   if (typeof code === "string") return code;
@@ -59,7 +67,7 @@ function codeOf(error: unknown): string | undefined {
 }
 
 /** The error and its `cause` chain (Drizzle wraps driver errors in DrizzleQueryError). */
-function causesOf(error: unknown): unknown[] {
+export function causesOf(error: unknown): unknown[] {
   const chain: unknown[] = [];
   let current: unknown = error;
   while (current !== undefined && current !== null && chain.length < 5 && !chain.includes(current)) {

@@ -1,7 +1,11 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "../app-env.ts";
-import { isDatabaseConnectionError, isUnstorableTextError } from "../lib/database-errors.ts";
+import {
+  isDatabaseConnectionError,
+  isDatabaseTimeoutError,
+  isUnstorableTextError,
+} from "../lib/database-errors.ts";
 import {
   AppError,
   BadRequestError,
@@ -11,6 +15,7 @@ import {
 } from "../lib/errors.ts";
 import type { Logger } from "../lib/logger.ts";
 import { internalError, problemResponse } from "../lib/problem.ts";
+import { isRedisUnavailableError } from "../lib/redis-errors.ts";
 
 /** The one place where errors become responses. Unknown errors are logged, never echoed. */
 export function handleErrors(logger: Logger, maxBodyBytes: number) {
@@ -26,17 +31,15 @@ export function handleErrors(logger: Logger, maxBodyBytes: number) {
         ),
       );
     }
-    if (isDatabaseConnectionError(error)) {
-      logger.error("database unavailable", {
+    const unavailable = dependencyFailureOf(error);
+    if (unavailable) {
+      logger.error(unavailable.log, {
         requestId: c.get("requestId"),
         method: c.req.method,
         route: c.req.routePath,
         error,
       });
-      return problemResponse(
-        c,
-        new ServiceUnavailableError("The database is unavailable; try again shortly."),
-      );
+      return problemResponse(c, new ServiceUnavailableError(unavailable.detail));
     }
     logger.error("unhandled error", {
       requestId: c.get("requestId"),
@@ -46,6 +49,18 @@ export function handleErrors(logger: Logger, maxBodyBytes: number) {
     });
     return problemResponse(c, internalError());
   };
+}
+
+/** A dependency that is down or too slow: a 503 the client may retry, never a 500. */
+function dependencyFailureOf(error: Error): { log: string; detail: string } | undefined {
+  // Redis first: its refused sockets would pass for the database's (see isRedisUnavailableError).
+  if (isRedisUnavailableError(error))
+    return { log: "redis unavailable", detail: "A backing service is unavailable; try again shortly." };
+  if (isDatabaseConnectionError(error))
+    return { log: "database unavailable", detail: "The database is unavailable; try again shortly." };
+  if (isDatabaseTimeoutError(error))
+    return { log: "database timeout", detail: "The database did not answer in time; try again shortly." };
+  return undefined;
 }
 
 // Hono's own middleware (JSON parsing, body limit) throws HTTPException; give them our shape.

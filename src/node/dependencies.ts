@@ -25,7 +25,11 @@ export interface NodeDependencies {
 export async function createNodeDependencies(config: Config, logger: Logger): Promise<NodeDependencies> {
   const metrics = createPrometheusMetrics({ gauges: processGauges() });
   const database = config.DATABASE_URL
-    ? createPostgresDatabase(config.DATABASE_URL, { metrics })
+    ? createPostgresDatabase(config.DATABASE_URL, {
+        connectTimeoutSeconds: config.DATABASE_CONNECT_TIMEOUT_MS / 1000,
+        statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+        metrics,
+      })
     : await createPgliteDatabase(config.DATA_DIR);
   logger.info("database ready", {
     kind: database.kind,

@@ -4,6 +4,7 @@ import postgres from "postgres";
 import type { Database } from "../../db/database.ts";
 import * as schema from "../../db/schema.ts";
 import type { Metrics } from "../../lib/metrics/metrics.ts";
+import { guardLostTransactions } from "./lost-transaction-guard.ts";
 import { MIGRATIONS_FOLDER } from "./migrations.ts";
 import { prepareEveryStatement } from "./prepare-every-statement.ts";
 import { timedPostgres } from "./timed-postgres.ts";
@@ -18,6 +19,11 @@ export interface NodeDatabase {
 export interface PostgresPoolOptions {
   maxConnections?: number;
   connectTimeoutSeconds?: number;
+  /**
+   * PostgreSQL's `statement_timeout`, sent at connect: the server cancels a statement that runs
+   * (or waits for a lock) longer, and its transaction rolls back. Unset: no bound (migrations).
+   */
+  statementTimeoutMs?: number;
   /** Sees every SQL statement Drizzle sends (tests count them to catch N+1 queries). */
   onQuery?: (query: string, params: unknown[]) => void;
   /** Times every statement as a `postgres` dependency call. */
@@ -26,12 +32,18 @@ export interface PostgresPoolOptions {
 
 /** One postgres.js pool for the whole Node process. */
 export function createPostgresDatabase(url: string, options: PostgresPoolOptions = {}): NodeDatabase {
-  const client = postgres(url, {
+  const pool = postgres(url, {
     max: options.maxConnections ?? 10,
     connect_timeout: options.connectTimeoutSeconds ?? 5,
     idle_timeout: 30,
+    // postgres.js waits up to 20 s between attempts after failed connects (one retry count for the
+    // whole pool), and queries wait with it: a request would hang through an outage and for up to
+    // 20 s after the server is back. Retrying a refused connection soon is cheap; fail and heal fast.
+    backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 0.25),
+    ...(options.statementTimeoutMs ? { connection: { statement_timeout: options.statementTimeoutMs } } : {}),
     onnotice: () => {},
   });
+  const client = guardLostTransactions(pool);
   const prepared = prepareEveryStatement(client);
   const timed = options.metrics ? timedPostgres(prepared, options.metrics) : prepared;
   const db = drizzle({ client: timed, schema, casing: "snake_case", ...queryLogger(options.onQuery) });
@@ -39,7 +51,7 @@ export function createPostgresDatabase(url: string, options: PostgresPoolOptions
     db,
     kind: "postgres",
     migrate: () => migrate(db, { migrationsFolder: MIGRATIONS_FOLDER }),
-    close: () => client.end({ timeout: 5 }),
+    close: () => pool.end({ timeout: 5 }),
   };
 }
 
