@@ -31,8 +31,13 @@ export interface TestContext {
   statements: { query: string; params: unknown[] }[];
   /** The context's own metrics registry (what `GET /metrics` serves when METRICS_TOKEN is set). */
   metrics: PrometheusMetrics;
+  /** The fresh database's own URL on PostgreSQL, never through `databaseThrough` (undefined on PGlite). */
+  directDatabaseUrl: string | undefined;
   close(): Promise<void>;
 }
+
+/** The deadline of every Redis command the test app sends (fault tests derive their bounds from it). */
+export const REDIS_TIMEOUT_MS = 1000;
 
 export interface TestContextOptions {
   env?: Record<string, string>;
@@ -40,6 +45,10 @@ export interface TestContextOptions {
   redisUrl?: string;
   /** The postgres.js pool size (default 5); concurrency tests use the production default of 10. */
   maxConnections?: number;
+  /** The URL the app connects with instead of its database's own (fault tests put a proxy there). */
+  databaseThrough?: (directUrl: string) => string;
+  /** Sees every statement just before it is sent (fault tests cut a connection mid-transaction). */
+  onQuery?: (query: string) => void;
 }
 
 /**
@@ -64,15 +73,21 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
     (query, params) => {
       queries.push(query);
       statements.push({ query, params });
+      options.onQuery?.(query);
     },
     options.maxConnections,
     metrics,
+    {
+      through: options.databaseThrough,
+      statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+      connectTimeoutSeconds: config.DATABASE_CONNECT_TIMEOUT_MS / 1000,
+    },
   );
   const background = createBackgroundTasks(logger);
   const redisClient = createNodeRedisClient({
     url: options.redisUrl ?? config.UPSTASH_REDIS_REST_URL ?? "",
     token: config.UPSTASH_REDIS_REST_TOKEN ?? "",
-    timeoutMs: 1000,
+    timeoutMs: REDIS_TIMEOUT_MS,
     onRoundTrip: (durationMs, ok) => metrics.dependencyCall("redis", durationMs / 1000, ok),
   });
   const deps: Deps = {
@@ -101,6 +116,7 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
     queries,
     statements,
     metrics,
+    directDatabaseUrl: fresh.url,
     async close() {
       await background.drain(5000);
       redisClient.close();
@@ -109,16 +125,24 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
   };
 }
 
+/** How the app's pool reaches its fresh database, as the Node door configures it. */
+export interface FreshDatabaseConnection {
+  through?: (directUrl: string) => string;
+  statementTimeoutMs?: number;
+  connectTimeoutSeconds?: number;
+}
+
 export async function createFreshDatabase(
   onQuery?: (query: string, params: unknown[]) => void,
   maxConnections = 5,
   metrics?: Metrics,
-): Promise<{ database: NodeDatabase; drop(): Promise<void> }> {
+  connection: FreshDatabaseConnection = {},
+): Promise<{ database: NodeDatabase; url: string | undefined; drop(): Promise<void> }> {
   const postgresUrl = inject("postgresUrl");
   const template = inject("templateDatabase");
   if (!postgresUrl || !template) {
     const database = await createPgliteDatabase("memory://", { onQuery });
-    return { database, drop: () => database.close() };
+    return { database, url: undefined, drop: () => database.close() };
   }
   const name = `tixgenius_test_${randomBytes(6).toString("hex")}`;
   const admin = postgres(postgresUrl, { max: 1, onnotice: () => {} });
@@ -127,13 +151,17 @@ export async function createFreshDatabase(
   } finally {
     await admin.end({ timeout: 1 });
   }
-  const database = createPostgresDatabase(databaseUrlFor(postgresUrl, name), {
+  const url = databaseUrlFor(postgresUrl, name);
+  const database = createPostgresDatabase(connection.through?.(url) ?? url, {
     maxConnections,
     onQuery,
     metrics,
+    statementTimeoutMs: connection.statementTimeoutMs,
+    connectTimeoutSeconds: connection.connectTimeoutSeconds,
   });
   return {
     database,
+    url,
     async drop() {
       await database.close();
       const cleanup = postgres(postgresUrl, { max: 1, onnotice: () => {} });
