@@ -43,7 +43,7 @@ const suggestions = createRoute({
   request: { params: AssignmentTicketRef },
   responses: {
     200: jsonContent(AssignmentSuggestions, "Ranked candidates and excluded developers"),
-    ...problemResponses(400, 401, 403, 404, 409, 429),
+    ...problemResponses(400, 401, 403, 404, 409, 429, 503),
   },
 });
 
@@ -68,7 +68,7 @@ const assign = createRoute({
   },
   responses: {
     200: jsonContent(AssignmentResult, "The ticket and the history entry written"),
-    ...problemResponses(400, 401, 403, 404, 409, 412, 413, 415, 422, 429),
+    ...problemResponses(400, 401, 403, 404, 409, 412, 413, 415, 422, 429, 503),
   },
 });
 
@@ -87,7 +87,7 @@ const unassign = createRoute({
   request: { params: AssignmentTicketRef, headers: IfMatch },
   responses: {
     200: jsonContent(AssignmentResult, "The ticket and the history entry written"),
-    ...problemResponses(400, 401, 403, 404, 409, 412, 429),
+    ...problemResponses(400, 401, 403, 404, 409, 412, 429, 503),
   },
 });
 
@@ -101,7 +101,7 @@ const history = createRoute({
   request: { params: AssignmentTicketRef, query: AssignmentHistoryQuery },
   responses: {
     200: jsonContent(AssignmentHistory, "A page of assignment changes"),
-    ...problemResponses(400, 401, 404, 429),
+    ...problemResponses(400, 401, 404, 429, 503),
   },
 });
 

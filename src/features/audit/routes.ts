@@ -21,7 +21,7 @@ const list = createRoute({
   request: { query: AuditLogQuery },
   responses: {
     200: jsonContent(AuditLogPage, "A page of audit entries"),
-    ...problemResponses(400, 401, 403, 429),
+    ...problemResponses(400, 401, 403, 429, 503),
   },
 });
 

@@ -75,7 +75,7 @@ const refresh = createRoute({
   request: { body: { ...jsonBody(RefreshRequest), required: false } },
   responses: {
     200: jsonContent(TokenPair, "A new token pair"),
-    ...problemResponses(400, 401, 415, 429, 503),
+    ...problemResponses(400, 401, 413, 415, 429, 503),
   },
 });
 
@@ -108,7 +108,7 @@ const listSessions = createRoute({
   middleware: [authenticate(), rateLimit("read", { by: "user" })],
   responses: {
     200: jsonContent(SessionList, "Sessions, most recently used first"),
-    ...problemResponses(401, 429),
+    ...problemResponses(401, 429, 503),
   },
 });
 

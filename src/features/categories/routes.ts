@@ -36,7 +36,10 @@ const list = createRoute({
   summary: "List categories alphabetically",
   middleware: [authenticate(), rateLimit("read", { by: "user" })],
   request: { query: CategoryListQuery },
-  responses: { 200: jsonContent(CategoryList, "A page of categories"), ...problemResponses(400, 401, 429) },
+  responses: {
+    200: jsonContent(CategoryList, "A page of categories"),
+    ...problemResponses(400, 401, 429, 503),
+  },
 });
 
 const create = createRoute({
@@ -54,7 +57,7 @@ const create = createRoute({
   request: { headers: IdempotencyKey, body: jsonBody(CreateCategory) },
   responses: {
     201: jsonContent(Category, "The new category"),
-    ...problemResponses(400, 401, 403, 409, 413, 415, 422, 429),
+    ...problemResponses(400, 401, 403, 409, 413, 415, 422, 429, 503),
   },
 });
 
@@ -66,7 +69,7 @@ const getOne = createRoute({
   summary: "One category",
   middleware: [authenticate(), rateLimit("read", { by: "user" })],
   request: { params: CategoryRef },
-  responses: { 200: jsonContent(Category, "The category"), ...problemResponses(400, 401, 404, 429) },
+  responses: { 200: jsonContent(Category, "The category"), ...problemResponses(400, 401, 404, 429, 503) },
 });
 
 const update = createRoute({
@@ -80,7 +83,7 @@ const update = createRoute({
   request: { params: CategoryRef, headers: IfMatch, body: jsonBody(UpdateCategory) },
   responses: {
     200: jsonContent(Category, "The updated category"),
-    ...problemResponses(400, 401, 403, 404, 409, 412, 413, 415, 429),
+    ...problemResponses(400, 401, 403, 404, 409, 412, 413, 415, 429, 503),
   },
 });
 
@@ -93,7 +96,7 @@ const remove = createRoute({
   description: "409 while sub-categories exist. Its tickets keep no category; skills in it are removed.",
   middleware: [authenticate(), rateLimit("write", { by: "user" }), requireRole("admin", "manager")],
   request: { params: CategoryRef, headers: IfMatch },
-  responses: { 204: { description: "Deleted" }, ...problemResponses(400, 401, 403, 404, 409, 412, 429) },
+  responses: { 204: { description: "Deleted" }, ...problemResponses(400, 401, 403, 404, 409, 412, 429, 503) },
 });
 
 export const categoriesRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })

@@ -38,7 +38,7 @@ const list = createRoute({
   request: { params: TicketCommentsRef, query: CommentListQuery },
   responses: {
     200: jsonContent(CommentList, "A page of comments"),
-    ...problemResponses(400, 401, 404, 429),
+    ...problemResponses(400, 401, 404, 429, 503),
   },
 });
 
@@ -53,7 +53,7 @@ const create = createRoute({
   request: { params: TicketCommentsRef, headers: IdempotencyKey, body: jsonBody(CreateComment) },
   responses: {
     201: jsonContent(Comment, "The new comment"),
-    ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422, 429),
+    ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422, 429, 503),
   },
 });
 
@@ -67,7 +67,7 @@ const update = createRoute({
   request: { params: CommentRef, headers: IfMatch, body: jsonBody(UpdateComment) },
   responses: {
     200: jsonContent(Comment, "The edited comment"),
-    ...problemResponses(400, 401, 403, 404, 412, 413, 415, 429),
+    ...problemResponses(400, 401, 403, 404, 412, 413, 415, 429, 503),
   },
 });
 
@@ -79,7 +79,7 @@ const remove = createRoute({
   summary: "Delete your comment (soft delete)",
   middleware: [authenticate(), rateLimit("write", { by: "user" })],
   request: { params: CommentRef, headers: IfMatch },
-  responses: { 204: { description: "Deleted" }, ...problemResponses(400, 401, 403, 404, 412, 429) },
+  responses: { 204: { description: "Deleted" }, ...problemResponses(400, 401, 403, 404, 412, 429, 503) },
 });
 
 export const commentsRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })

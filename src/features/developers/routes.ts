@@ -39,7 +39,7 @@ const list = createRoute({
   request: { query: DeveloperListQuery },
   responses: {
     200: jsonContent(DeveloperList, "A page of developers"),
-    ...problemResponses(400, 401, 403, 429),
+    ...problemResponses(400, 401, 403, 429, 503),
   },
 });
 
@@ -54,7 +54,7 @@ const getProfile = createRoute({
   request: { params: DeveloperRef },
   responses: {
     200: jsonContent(DeveloperProfile, "The profile"),
-    ...problemResponses(400, 401, 403, 404, 429),
+    ...problemResponses(400, 401, 403, 404, 429, 503),
   },
 });
 
@@ -71,7 +71,7 @@ const putProfile = createRoute({
   responses: {
     200: jsonContent(DeveloperProfile, "The replaced profile"),
     201: jsonContent(DeveloperProfile, "The new profile"),
-    ...problemResponses(400, 401, 403, 404, 409, 412, 413, 415, 429),
+    ...problemResponses(400, 401, 403, 404, 409, 412, 413, 415, 429, 503),
   },
 });
 

@@ -17,7 +17,7 @@ const getMe = createRoute({
   security: BEARER_AUTH,
   summary: "The signed-in user",
   middleware: [authenticate(), rateLimit("read", { by: "user" })],
-  responses: { 200: jsonContent(User, "The signed-in user"), ...problemResponses(401, 429) },
+  responses: { 200: jsonContent(User, "The signed-in user"), ...problemResponses(401, 429, 503) },
 });
 
 const patchMe = createRoute({
@@ -28,7 +28,10 @@ const patchMe = createRoute({
   summary: "Change the signed-in user's name",
   middleware: [authenticate(), rateLimit("write", { by: "user" })],
   request: { body: jsonBody(UpdateMe) },
-  responses: { 200: jsonContent(User, "The updated user"), ...problemResponses(400, 401, 413, 415, 429) },
+  responses: {
+    200: jsonContent(User, "The updated user"),
+    ...problemResponses(400, 401, 413, 415, 429, 503),
+  },
 });
 
 export const meRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })

@@ -21,7 +21,7 @@ const list = createRoute({
   request: { params: TeamRef, query: TeamListQuery },
   responses: {
     200: jsonContent(TeamMemberList, "A page of members"),
-    ...problemResponses(400, 401, 404, 429),
+    ...problemResponses(400, 401, 404, 429, 503),
   },
 });
 
@@ -37,7 +37,7 @@ const put = createRoute({
   responses: {
     200: jsonContent(TeamMember, "The member, role changed"),
     201: jsonContent(TeamMember, "The new member"),
-    ...problemResponses(400, 401, 403, 404, 413, 415, 429),
+    ...problemResponses(400, 401, 403, 404, 413, 415, 429, 503),
   },
 });
 
@@ -49,7 +49,7 @@ const remove = createRoute({
   summary: "Remove a member from a team",
   middleware: [authenticate(), rateLimit("write", { by: "user" }), requireRole("admin", "manager")],
   request: { params: MemberRef },
-  responses: { 204: { description: "Removed" }, ...problemResponses(400, 401, 403, 404, 429) },
+  responses: { 204: { description: "Removed" }, ...problemResponses(400, 401, 403, 404, 429, 503) },
 });
 
 export const memberRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })

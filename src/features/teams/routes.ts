@@ -30,7 +30,7 @@ const list = createRoute({
   description: "Admins and managers see every team; developers and reporters the teams they belong to.",
   middleware: [authenticate(), rateLimit("read", { by: "user" })],
   request: { query: TeamListQuery },
-  responses: { 200: jsonContent(TeamList, "A page of teams"), ...problemResponses(400, 401, 429) },
+  responses: { 200: jsonContent(TeamList, "A page of teams"), ...problemResponses(400, 401, 429, 503) },
 });
 
 const create = createRoute({
@@ -49,7 +49,7 @@ const create = createRoute({
   request: { headers: IdempotencyKey, body: jsonBody(CreateTeam) },
   responses: {
     201: jsonContent(Team, "The new team"),
-    ...problemResponses(400, 401, 403, 409, 413, 415, 422, 429),
+    ...problemResponses(400, 401, 403, 409, 413, 415, 422, 429, 503),
   },
 });
 
@@ -62,7 +62,7 @@ const getOne = createRoute({
   description: "A team the caller may not see is 404, like a missing one.",
   middleware: [authenticate(), rateLimit("read", { by: "user" })],
   request: { params: TeamRef },
-  responses: { 200: jsonContent(Team, "The team"), ...problemResponses(400, 401, 404, 429) },
+  responses: { 200: jsonContent(Team, "The team"), ...problemResponses(400, 401, 404, 429, 503) },
 });
 
 const update = createRoute({
@@ -76,7 +76,7 @@ const update = createRoute({
   request: { params: TeamRef, headers: IfMatch, body: jsonBody(UpdateTeam) },
   responses: {
     200: jsonContent(Team, "The updated team"),
-    ...problemResponses(400, 401, 403, 404, 409, 412, 413, 415, 429),
+    ...problemResponses(400, 401, 403, 404, 409, 412, 413, 415, 429, 503),
   },
 });
 
@@ -89,7 +89,7 @@ const remove = createRoute({
   description: "409 while non-deleted tickets belong to it. Admins, or managers who lead the team.",
   middleware: [authenticate(), rateLimit("write", { by: "user" }), requireRole("admin", "manager")],
   request: { params: TeamRef, headers: IfMatch },
-  responses: { 204: { description: "Deleted" }, ...problemResponses(400, 401, 403, 404, 409, 412, 429) },
+  responses: { 204: { description: "Deleted" }, ...problemResponses(400, 401, 403, 404, 409, 412, 429, 503) },
 });
 
 export const teamsRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })

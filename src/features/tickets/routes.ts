@@ -36,7 +36,7 @@ const list = createRoute({
     "Filters combine with AND; `status`, `priority` and `tag` take comma-separated lists. `q` ranks by relevance unless `sort` is given. Cursors belong to one sort order.",
   middleware: read(),
   request: { query: TicketListQuery },
-  responses: { 200: jsonContent(TicketList, "A page of tickets"), ...problemResponses(400, 401, 429) },
+  responses: { 200: jsonContent(TicketList, "A page of tickets"), ...problemResponses(400, 401, 429, 503) },
 });
 
 const create = createRoute({
@@ -51,7 +51,7 @@ const create = createRoute({
   request: { headers: IdempotencyKey, body: jsonBody(CreateTicket) },
   responses: {
     201: jsonContent(Ticket, "The new ticket"),
-    ...problemResponses(400, 401, 403, 409, 413, 415, 422, 429),
+    ...problemResponses(400, 401, 403, 409, 413, 415, 422, 429, 503),
   },
 });
 
@@ -64,7 +64,7 @@ const getOne = createRoute({
   description: "404 for a ticket you cannot see, exactly as for a missing one.",
   middleware: read(),
   request: { params: TicketRef },
-  responses: { 200: jsonContent(Ticket, "The ticket"), ...problemResponses(400, 401, 404, 429) },
+  responses: { 200: jsonContent(Ticket, "The ticket"), ...problemResponses(400, 401, 404, 429, 503) },
 });
 
 const update = createRoute({
@@ -85,7 +85,7 @@ const update = createRoute({
   request: { params: TicketRef, headers: IfMatch, body: jsonBody(UpdateTicket) },
   responses: {
     200: jsonContent(Ticket, "The updated ticket"),
-    ...problemResponses(400, 401, 403, 404, 409, 412, 413, 415, 429),
+    ...problemResponses(400, 401, 403, 404, 409, 412, 413, 415, 429, 503),
   },
 });
 
@@ -97,7 +97,7 @@ const remove = createRoute({
   summary: "Soft-delete a ticket (manager of its team, or admin)",
   middleware: [...write(), requireRole("admin", "manager")],
   request: { params: TicketRef, headers: IfMatch },
-  responses: { 204: { description: "Deleted" }, ...problemResponses(400, 401, 403, 404, 409, 412, 429) },
+  responses: { 204: { description: "Deleted" }, ...problemResponses(400, 401, 403, 404, 409, 412, 429, 503) },
 });
 
 const restore = createRoute({
@@ -110,7 +110,7 @@ const restore = createRoute({
   request: { params: TicketRef, headers: IfMatch.merge(IdempotencyKey) },
   responses: {
     200: jsonContent(Ticket, "The restored ticket"),
-    ...problemResponses(400, 401, 403, 404, 409, 412, 422, 429),
+    ...problemResponses(400, 401, 403, 404, 409, 412, 422, 429, 503),
   },
 });
 
@@ -125,7 +125,7 @@ const activity = createRoute({
   request: { params: TicketRef, query: TicketActivityQuery },
   responses: {
     200: jsonContent(TicketActivityList, "A page of history"),
-    ...problemResponses(400, 401, 404, 429),
+    ...problemResponses(400, 401, 404, 429, 503),
   },
 });
 

@@ -27,7 +27,7 @@ const list = createRoute({
   summary: "List users, newest first",
   middleware: [authenticate(), rateLimit("read", { by: "user" }), requireRole("admin", "manager")],
   request: { query: UserListQuery },
-  responses: { 200: jsonContent(UserList, "A page of users"), ...problemResponses(400, 401, 403, 429) },
+  responses: { 200: jsonContent(UserList, "A page of users"), ...problemResponses(400, 401, 403, 429, 503) },
 });
 
 const create = createRoute({
@@ -40,7 +40,7 @@ const create = createRoute({
   request: { headers: IdempotencyKey, body: jsonBody(CreateUser) },
   responses: {
     201: jsonContent(User, "The new user"),
-    ...problemResponses(400, 401, 403, 409, 413, 415, 422, 429),
+    ...problemResponses(400, 401, 403, 409, 413, 415, 422, 429, 503),
   },
 });
 
@@ -52,7 +52,7 @@ const getOne = createRoute({
   summary: "One user",
   middleware: [authenticate(), rateLimit("read", { by: "user" }), requireRole("admin", "manager")],
   request: { params: UserRef },
-  responses: { 200: jsonContent(User, "The user"), ...problemResponses(400, 401, 403, 404, 429) },
+  responses: { 200: jsonContent(User, "The user"), ...problemResponses(400, 401, 403, 404, 429, 503) },
 });
 
 const update = createRoute({
@@ -68,7 +68,7 @@ const update = createRoute({
   request: { params: UserRef, headers: IfMatch, body: jsonBody(UpdateUser) },
   responses: {
     200: jsonContent(User, "The updated user"),
-    ...problemResponses(400, 401, 403, 404, 409, 412, 413, 415, 429),
+    ...problemResponses(400, 401, 403, 404, 409, 412, 413, 415, 429, 503),
   },
 });
 
