@@ -12,7 +12,6 @@ import { unlimitedRateLimits } from "../rate-limits.ts";
 
 export interface SoakStack {
   apiUrl: string;
-  apiPid: number;
   metricsToken: string;
   /** A direct connection to the soak's Redis, for PUBSUB and CLIENT LIST. */
   redis: Redis;
@@ -27,7 +26,10 @@ export interface StackOptions {
   streamMaxSeconds: number;
 }
 
-/** Bundled as `npm run build` bundles the API (what `npm start` and the image run), inside the checkout so external packages resolve. */
+/**
+ * Bundled as `npm run build` bundles the API (what `npm start` and the image run); inside the
+ * checkout, so their external packages resolve from node_modules.
+ */
 const BUNDLES = { api: "dist/soak/node.mjs", gateway: "dist/soak/gateway.mjs" };
 
 /**
@@ -88,7 +90,7 @@ export async function startSoakStack(options: StackOptions): Promise<SoakStack> 
     );
     processes.push(api);
     await waitForHttp(`http://127.0.0.1:${apiPort}/health`);
-    return { apiUrl: `http://127.0.0.1:${apiPort}`, apiPid: api.pid, metricsToken, redis, apiLog, stop };
+    return { apiUrl: `http://127.0.0.1:${apiPort}`, metricsToken, redis, apiLog, stop };
   } catch (error) {
     await stop();
     throw error;
