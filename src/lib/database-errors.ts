@@ -25,7 +25,13 @@ const CONNECTION_CODES = new Set([
 ]);
 
 /** workerd sockets and PGlite report a dead connection only in the message. */
-const CONNECTION_MESSAGES = [/network connection lost/i, /PGlite is closed/i, /socket (has been )?closed/i];
+const CONNECTION_MESSAGES = [
+  /network connection lost/i,
+  /PGlite is closed/i,
+  /socket (has been )?closed/i,
+  // workerd's connect() to an address that refuses
+  /cannot connect to the specified address/i,
+];
 
 /**
  * 22021: a NUL character or an invalid byte sequence in text; 22P05: `\u0000` in jsonb; 22P02

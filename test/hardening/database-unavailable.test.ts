@@ -65,6 +65,8 @@ describe("the database error classifier", () => {
       expect(isDatabaseConnectionError(wrapped(Object.assign(new Error("x"), { code }))), code).toBe(true);
     }
     expect(isDatabaseConnectionError(wrapped(new Error("Network connection lost.")))).toBe(true);
+    const refusedInWorkerd = new Error("proxy request failed, cannot connect to the specified address");
+    expect(isDatabaseConnectionError(wrapped(refusedInWorkerd))).toBe(true);
     expect(isDatabaseConnectionError(wrapped(Object.assign(new Error("dup"), { code: "23505" })))).toBe(
       false,
     );

@@ -13,16 +13,21 @@ const redisDown = { ...env, UPSTASH_REDIS_REST_URL: "http://127.0.0.1:1" };
 /** RATE_LIMIT_TIMEOUT_MS's default, which the bindings leave as it is, and room for a loaded machine. */
 const LOGIN_BOUND_MS = 300 + 1000;
 
-async function fetchWithRedisDown(path: string, init?: RequestInit): Promise<Response> {
+/** …and with its PostgreSQL refusing connections instead. */
+const postgresDown = { ...env, DATABASE_URL: "postgres://nobody@127.0.0.1:1/nothing" };
+
+async function fetchWith(bindings: typeof env, path: string, init?: RequestInit): Promise<Response> {
   const ctx = createExecutionContext();
   const response = await worker.fetch(
     new Request(new URL(path, "http://tixgenius.test"), init),
-    redisDown,
+    bindings,
     ctx,
   );
   await waitOnExecutionContext(ctx);
   return response;
 }
+
+const fetchWithRedisDown = (path: string, init?: RequestInit) => fetchWith(redisDown, path, init);
 
 async function expectUnavailable(response: Response): Promise<void> {
   expect(response.status).toBe(503);
@@ -71,6 +76,26 @@ describe("Redis down inside workerd", () => {
     expect(ready.status).toBe(503);
     expect(await ready.json()).toMatchObject({
       checks: { redis: { status: "down" }, postgres: { status: "up" } },
+    });
+  });
+});
+
+describe("PostgreSQL down inside workerd", () => {
+  it("answers reads and writes with a 503 problem, and /ready names postgres", async () => {
+    const session = await login(await createUser());
+
+    await expectUnavailable(await fetchWith(postgresDown, "/v1/me", { headers: session.headers }));
+    await expectUnavailable(
+      await fetchWith(
+        postgresDown,
+        "/v1/tickets",
+        jsonRequest("POST", { title: "Never stored" }, session.headers),
+      ),
+    );
+    const ready = await fetchWith(postgresDown, "/ready");
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({
+      checks: { postgres: { status: "down" }, redis: { status: "up" } },
     });
   });
 });
