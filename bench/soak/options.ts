@@ -27,14 +27,14 @@ export function parseDuration(text: string): number {
   );
 }
 
-/** `npm run soak -- [--duration 5m] [--rate 100] [--warmup 20%] [--seed 1]`. */
+/** `npm run soak -- [--duration 5m] [--rate 100] [--warmup 50%] [--seed 1]`. */
 export function parseSoakOptions(argv: readonly string[]): SoakOptions {
   const { values } = parseArgs({
     args: [...argv],
     options: {
       duration: { type: "string", default: "5m" },
       rate: { type: "string", default: "100" },
-      warmup: { type: "string", default: "20%" },
+      warmup: { type: "string", default: "50%" },
       seed: { type: "string", default: "1" },
     },
   });
@@ -44,7 +44,7 @@ export function parseSoakOptions(argv: readonly string[]): SoakOptions {
   if (durationMs < 10_000) throw new Error("--duration must be at least 10s");
   if (!(rate > 0 && rate <= 1000)) throw new Error("--rate must be between 0 and 1000 steps per second");
   if (!(warmupShare >= 0 && warmupShare < 0.9))
-    throw new Error("--warmup must be a share below 90%, e.g. 20%");
+    throw new Error("--warmup must be a share below 90%, e.g. 50%");
   return {
     durationMs,
     rate,

@@ -26,7 +26,7 @@ import { driveTraffic } from "./traffic.ts";
 import { signIn, soakPeople, type VirtualUser } from "./users.ts";
 
 /**
- * `npm run soak [-- --duration 5m --rate 100 --warmup 20%]`: steady mixed traffic against the real
+ * `npm run soak [-- --duration 5m --rate 100 --warmup 50%]`: steady mixed traffic against the real
  * stack, then the checks described in docs/SOAK.md. Exits 1 when any check fails.
  */
 // The API's pool (src/adapters/database/postgres.ts): at most 10 connections, closed after 30 s idle.

@@ -138,11 +138,11 @@ describe("soak options", () => {
     expect(() => parseDuration("5 minutes")).toThrow(/not a duration/);
   });
 
-  it("defaults to 5 minutes at 100 steps per second, warm-up 20%, and scales sampling and streams", () => {
+  it("defaults to 5 minutes at 100 steps per second, warm-up 50%, and scales sampling and streams", () => {
     expect(parseSoakOptions([])).toEqual({
       durationMs: 300_000,
       rate: 100,
-      warmupShare: 0.2,
+      warmupShare: 0.5,
       sampleEveryMs: 5000,
       streamMaxSeconds: 100,
       seed: 1,
