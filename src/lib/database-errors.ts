@@ -5,12 +5,8 @@
  * stays an internal error.
  */
 
-/** postgres.js's own codes, Node socket errnos, and SQLSTATEs that mean "no usable connection". */
-const CONNECTION_CODES = new Set([
-  "CONNECTION_CLOSED",
-  "CONNECTION_ENDED",
-  "CONNECTION_DESTROYED",
-  "CONNECT_TIMEOUT",
+/** Node socket errnos of a peer that refuses, drops or cannot be reached (any client). */
+export const SOCKET_ERRNOS = [
   "ECONNREFUSED",
   "ECONNRESET",
   "EPIPE",
@@ -18,6 +14,15 @@ const CONNECTION_CODES = new Set([
   "EHOSTUNREACH",
   "ENETUNREACH",
   "EAI_AGAIN",
+] as const;
+
+/** postgres.js's own codes, socket errnos, and SQLSTATEs that mean "no usable connection". */
+const CONNECTION_CODES = new Set<string>([
+  "CONNECTION_CLOSED",
+  "CONNECTION_ENDED",
+  "CONNECTION_DESTROYED",
+  "CONNECT_TIMEOUT",
+  ...SOCKET_ERRNOS,
   "57P01", // admin_shutdown
   "57P02", // crash_shutdown
   "57P03", // cannot_connect_now (starting up, shutting down)

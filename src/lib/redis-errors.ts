@@ -1,17 +1,7 @@
-import { causesOf, codeOf } from "./database-errors.ts";
+import { causesOf, codeOf, SOCKET_ERRNOS } from "./database-errors.ts";
 
-/** Socket errnos of a Redis endpoint that refuses, drops or cannot be reached. */
-const NETWORK_CODES = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "EPIPE",
-  "ETIMEDOUT",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "EAI_AGAIN",
-  "UND_ERR_SOCKET",
-  "UND_ERR_CONNECT_TIMEOUT",
-]);
+/** Socket errnos, and undici's own codes for a socket fetch() could not open or keep. */
+const NETWORK_CODES = new Set<string>([...SOCKET_ERRNOS, "UND_ERR_SOCKET", "UND_ERR_CONNECT_TIMEOUT"]);
 
 /**
  * What the REST clients say when no answer came: fetch's and workerd's network failures, the Node

@@ -1,7 +1,8 @@
 import type { Redis } from "@upstash/redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningGateway } from "../../src/gateway/server.ts";
-import { BACKENDS, eventually, startTestGateway, TOKEN, uniquePrefix, upstashClient } from "./support.ts";
+import { eventually } from "../support/faults.ts";
+import { BACKENDS, startTestGateway, TOKEN, uniquePrefix, upstashClient } from "./support.ts";
 
 type Subscriber = ReturnType<Redis["subscribe"]>;
 

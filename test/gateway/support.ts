@@ -99,16 +99,3 @@ export const DELETE_KEYS_UNDER_PREFIX = `
 export async function deleteKeysUnder(gateway: RunningGateway, prefix: string): Promise<void> {
   await post(gateway, "/", ["EVAL", DELETE_KEYS_UNDER_PREFIX, 0, prefix]);
 }
-
-export async function eventually<T>(
-  probe: () => Promise<T>,
-  accept: (value: T) => boolean,
-  timeoutMs = 3000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (accept(value) || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}

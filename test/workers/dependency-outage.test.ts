@@ -1,9 +1,8 @@
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import worker from "../../src/worker.ts";
 import { freshIp, jsonRequest, uniqueEmail } from "../support/factories.ts";
 import { createUser, login } from "./support/accounts.ts";
+import { workerFetchWith } from "./support/requests.ts";
 
 /**
  * The same Worker with its Upstash endpoint down: nothing listens on port 1 of the loopback, so
@@ -16,16 +15,8 @@ const LOGIN_BOUND_MS = 300 + 1000;
 /** …and with its PostgreSQL refusing connections instead. */
 const postgresDown = { ...env, DATABASE_URL: "postgres://nobody@127.0.0.1:1/nothing" };
 
-async function fetchWith(bindings: typeof env, path: string, init?: RequestInit): Promise<Response> {
-  const ctx = createExecutionContext();
-  const response = await worker.fetch(
-    new Request(new URL(path, "http://tixgenius.test"), init),
-    bindings,
-    ctx,
-  );
-  await waitOnExecutionContext(ctx);
-  return response;
-}
+const fetchWith = (bindings: typeof env, path: string, init?: RequestInit) =>
+  workerFetchWith(bindings, path, init);
 
 const fetchWithRedisDown = (path: string, init?: RequestInit) => fetchWith(redisDown, path, init);
 

@@ -10,6 +10,7 @@ import type { WorkerEnv } from "../../src/worker/config.ts";
 import worker from "../../src/worker.ts";
 import { jsonRequest } from "../support/factories.ts";
 import { signedIn } from "./support/accounts.ts";
+import { workerFetchWith } from "./support/requests.ts";
 
 function binding(name: string): string {
   const value = env[name];
@@ -17,17 +18,8 @@ function binding(name: string): string {
   return value;
 }
 
-/** A request straight into the Worker's default export, with the env given, its waitUntil awaited. */
-async function call(path: string, init: RequestInit, workerEnv: WorkerEnv = env) {
-  const ctx = createExecutionContext();
-  const response = await worker.fetch(
-    new Request(new URL(path, "http://tixgenius.test"), init),
-    workerEnv,
-    ctx,
-  );
-  await waitOnExecutionContext(ctx);
-  return response;
-}
+const call = (path: string, init: RequestInit, workerEnv: WorkerEnv = env) =>
+  workerFetchWith(workerEnv, path, init);
 
 async function tick() {
   const ctx = createExecutionContext();

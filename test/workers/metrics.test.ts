@@ -4,20 +4,12 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import type { DataPointWriter } from "../../src/lib/metrics/analytics-engine.ts";
 import type { WorkerEnv } from "../../src/worker/config.ts";
 import worker from "../../src/worker.ts";
+import { workerFetchWith } from "./support/requests.ts";
 
 type DataPoint = Parameters<DataPointWriter["writeDataPoint"]>[0];
 
-/** A request straight into the Worker's default export with the env given, its waitUntil awaited. */
-async function call(path: string, workerEnv: WorkerEnv, init: RequestInit = {}) {
-  const ctx = createExecutionContext();
-  const response = await worker.fetch(
-    new Request(new URL(path, "http://tixgenius.test"), init),
-    workerEnv,
-    ctx,
-  );
-  await waitOnExecutionContext(ctx);
-  return response;
-}
+const call = (path: string, workerEnv: WorkerEnv, init: RequestInit = {}) =>
+  workerFetchWith(workerEnv, path, init);
 
 /** The env with Miniflare's own Analytics Engine binding, its writes watched. */
 function watchedDataset() {

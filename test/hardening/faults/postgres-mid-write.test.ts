@@ -50,14 +50,13 @@ describe.skipIf(!inject("postgresUrl")).each(CUT_POINTS)("a connection cut $name
     const requestId = crypto.randomUUID();
     cutBefore = statement;
 
-    const response = await setup.ctx.app.request(
-      `/v1/tickets/${ticket.id}`,
-      jsonRequest(
-        "PATCH",
-        { title: "Half-written" },
-        { ...reporter.session.headers, "X-Request-Id": requestId },
-      ),
-    );
+    const patchTitle = (title: string) =>
+      setup.ctx.app.request(
+        `/v1/tickets/${ticket.id}`,
+        jsonRequest("PATCH", { title }, { ...reporter.session.headers, "X-Request-Id": requestId }),
+      );
+
+    const response = await patchTitle("Half-written");
 
     expect(cuts).toBe(1);
     await expectServiceUnavailable(response);
@@ -68,14 +67,7 @@ describe.skipIf(!inject("postgresUrl")).each(CUT_POINTS)("a connection cut $name
     expect(after).toEqual({ ticket: before.ticket, auditRows: 0, events: before.events });
 
     // The same app, on fresh connections, then writes the change and its traces together.
-    const retry = await setup.ctx.app.request(
-      `/v1/tickets/${ticket.id}`,
-      jsonRequest(
-        "PATCH",
-        { title: "Written whole" },
-        { ...reporter.session.headers, "X-Request-Id": requestId },
-      ),
-    );
+    const retry = await patchTitle("Written whole");
     expect(retry.status).toBe(200);
     expect(await committedTrace(setup.direct, ticket.id, requestId)).toEqual({
       ticket: { title: "Written whole", version: ticket.version + 1 },
