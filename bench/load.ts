@@ -1,8 +1,9 @@
+import { readFileSync } from "node:fs";
 import autocannon from "autocannon";
 
 /**
  * The load generator, in its own process so it never competes with the server's event loop:
- * `node bench/load.ts '<LoadSpec JSON>'` prints one JSON result line. Requests rotate over `paths`
+ * `node bench/load.ts <LoadSpec JSON file>` prints one JSON result line. Requests rotate over `paths`
  * (and `bodies`); with `ifMatch` each path carries the version its last response's ETag named, so
  * a conditional PATCH only fails (412) when something else changed the ticket. `{{unique}}` in a
  * body becomes a per-request number, so no PATCH is a no-op.
@@ -87,5 +88,5 @@ function percentiles(samples: number[], max: number): LoadResult["latencyMs"] {
   return { p50: at(0.5), p95: at(0.95), p99: at(0.99), max };
 }
 
-const spec = JSON.parse(process.argv[2] ?? "{}") as LoadSpec;
+const spec = JSON.parse(readFileSync(process.argv[2] ?? "", "utf8")) as LoadSpec;
 console.log(JSON.stringify(await run(spec)));

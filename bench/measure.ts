@@ -1,4 +1,8 @@
 import { execFile } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { LoadResult, LoadSpec } from "./load.ts";
 import { cpuMs, rssMb } from "./processes.ts";
@@ -27,17 +31,18 @@ export interface Measurement {
 
 const LOAD_SCRIPT = fileURLToPath(new URL("./load.ts", import.meta.url));
 
-/** One autocannon run in its own Node process. */
+/**
+ * One autocannon run in its own Node process. The spec goes through a file: with 2,000 ticket
+ * paths and their versions it is larger than one command-line argument may be (128 KiB on Linux).
+ */
 function runLoad(spec: LoadSpec): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      [LOAD_SCRIPT, JSON.stringify(spec)],
-      { maxBuffer: 64 * 1024 * 1024 },
-      (error, stdout) =>
-        error ? reject(error) : resolve(JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}") as LoadResult),
+  const specFile = join(tmpdir(), `tixgenius-load-${process.pid}-${randomUUID()}.json`);
+  writeFileSync(specFile, JSON.stringify(spec));
+  return new Promise<LoadResult>((resolve, reject) => {
+    execFile(process.execPath, [LOAD_SCRIPT, specFile], { maxBuffer: 64 * 1024 * 1024 }, (error, stdout) =>
+      error ? reject(error) : resolve(JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}") as LoadResult),
     );
-  });
+  }).finally(() => rmSync(specFile, { force: true }));
 }
 
 const median = (values: number[]) => {
