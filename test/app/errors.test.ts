@@ -95,6 +95,23 @@ describe("problem+json errors", () => {
     expect((await problemOf(response)).code).toBe("payload_too_large");
   });
 
+  it("limits a streamed body that declares no Content-Length", async () => {
+    const chunks = new ReadableStream({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode(`{"name":"${"x".repeat(5000)}"}`));
+        controller.close();
+      },
+    });
+    const streamed = await ctx.app.request("/__probe/echo", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: chunks,
+      duplex: "half",
+    } as RequestInit);
+    expect(streamed.status).toBe(413);
+    expect((await problemOf(streamed)).code).toBe("payload_too_large");
+  });
+
   it("answers a crash with a bare 500 that leaks nothing, and logs it once with the request id", async () => {
     const response = await ctx.app.request("/__probe/crash", { headers: { "X-Request-Id": "crash-1" } });
     expect(response.status).toBe(500);
