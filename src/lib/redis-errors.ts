@@ -1,6 +1,6 @@
 import { causesOf, codeOf, SOCKET_ERRNOS } from "./database-errors.ts";
 
-/** Socket errnos, and undici's own codes for a socket fetch() could not open or keep. */
+/** Socket errnos, and undici's own codes for a socket the fetch API could not open or keep. */
 const NETWORK_CODES = new Set<string>([...SOCKET_ERRNOS, "UND_ERR_SOCKET", "UND_ERR_CONNECT_TIMEOUT"]);
 
 /**
