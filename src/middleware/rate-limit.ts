@@ -33,9 +33,20 @@ export function rateLimit(policy: RateLimitPolicy, options: RateLimitOptions) {
       .catch((error: unknown) => ({ reason: "error" as const, error }));
     deps.metrics.rateLimitDecision(policy, rateLimitDecisionOf(outcome));
     if (!("success" in outcome) || outcome.reason === "timeout") {
-      if (options.failClosed)
+      const cause = "error" in outcome ? outcome.error : "timeout";
+      if (options.failClosed) {
+        deps.logger.warn("rate limit unavailable: refused (fail closed)", {
+          policy,
+          requestId: c.var.requestId,
+          error: cause,
+        });
         throw new ServiceUnavailableError("Rate limiting is unavailable; try again shortly.");
-      deps.logger.warn("rate limit skipped: Redis unavailable", { policy, requestId: c.var.requestId });
+      }
+      deps.logger.warn("rate limit skipped: Redis unavailable", {
+        policy,
+        requestId: c.var.requestId,
+        error: cause,
+      });
       return next();
     }
     deps.waitUntil(outcome.pending);

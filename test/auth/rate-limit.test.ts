@@ -116,6 +116,10 @@ describe("with Redis unreachable", () => {
     expect(refused.status).toBe(503);
     expect(refused.headers.get("Content-Type")).toBe("application/problem+json");
     expect(Date.now() - startedAt).toBeLessThan(1500);
+    const refusal = ctx.logs.find((line) => line.msg === "rate limit unavailable: refused (fail closed)");
+    expect(refusal).toMatchObject({ level: "warn", policy: "anonymous" });
+    expect(refusal?.requestId).toBe(refused.headers.get("X-Request-Id"));
+    expect(refusal?.error).toBeDefined();
 
     const read = await app.request("/v1/me", { headers: { Authorization: `Bearer ${accessToken}` } });
     expect(read.status).toBe(200);
