@@ -1,32 +1,19 @@
 import type postgres from "postgres";
 import type { Metrics } from "../../lib/metrics/metrics.ts";
+import { interceptStatements, type Unsafe } from "./statement-interceptor.ts";
 
 type Client = postgres.Sql | postgres.TransactionSql;
-type Callback = (sql: postgres.TransactionSql) => unknown;
 
 /**
  * The postgres.js client with every statement timed for the dependency metrics, from the moment
- * Drizzle sends it (waiting for a pooled connection included) until it settles. Drizzle sends
- * statements through `unsafe` and opens transactions with `begin` and `savepoint`, whose callbacks
- * get a client of their own: that one is wrapped the same way. Everything else passes through.
+ * Drizzle sends it (waiting for a pooled connection included) until it settles, in transactions
+ * and savepoints too.
  */
 export function timedPostgres<C extends Client>(client: C, metrics: Metrics): C {
-  const overrides: Partial<Record<PropertyKey, unknown>> = {
-    unsafe: (...args: Parameters<postgres.Sql["unsafe"]>) => observe(client.unsafe(...args), metrics),
-    begin: (...args: unknown[]) => withTimedCallback(client, "begin", args, metrics),
-    savepoint: (...args: unknown[]) => withTimedCallback(client, "savepoint", args, metrics),
-  };
-  return new Proxy(client, {
-    get: (target, property) => overrides[property] ?? Reflect.get(target, property),
-  });
-}
-
-/** `begin([options], callback)` and `savepoint([name], callback)`: the callback is the last argument. */
-function withTimedCallback(client: Client, method: "begin" | "savepoint", args: unknown[], metrics: Metrics) {
-  const callback = args.pop() as Callback;
-  const timedCallback: Callback = (sql) => callback(timedPostgres(sql, metrics));
-  const run = (client as unknown as Record<typeof method, (...rest: unknown[]) => Promise<unknown>>)[method];
-  return run.apply(client, [...args, timedCallback]);
+  return interceptStatements(
+    client,
+    (unsafe) => ((...args: Parameters<Unsafe>) => observe(unsafe(...args), metrics)) as Unsafe,
+  );
 }
 
 /**
