@@ -28,28 +28,34 @@ const redis = { dependency: "redis" };
 const DURATION_COUNT = "tixgenius_dependency_duration_seconds_count";
 const ERRORS = "tixgenius_dependency_errors_total";
 
+// Only the postgres.js pool is timed; without DATABASE_URL the test databases are PGlite.
+const onPostgres = it.runIf(inject("postgresUrl"));
+
 describe("PostgreSQL timing", () => {
-  it("times every statement, inside transactions and savepoints too, and counts none as failed", async () => {
-    const metrics = createPrometheusMetrics();
-    const fresh = await createFreshDatabase(undefined, 2, metrics);
-    try {
-      const { db } = fresh.database;
-      await db.execute(sql`select 1`);
-      await db.transaction(async (tx) => {
-        await tx.execute(sql`select 2`);
-        await tx.transaction(async (savepoint) => {
-          await savepoint.execute(sql`select 3`);
+  onPostgres(
+    "times every statement, inside transactions and savepoints too, and counts none as failed",
+    async () => {
+      const metrics = createPrometheusMetrics();
+      const fresh = await createFreshDatabase(undefined, 2, metrics);
+      try {
+        const { db } = fresh.database;
+        await db.execute(sql`select 1`);
+        await db.transaction(async (tx) => {
+          await tx.execute(sql`select 2`);
+          await tx.transaction(async (savepoint) => {
+            await savepoint.execute(sql`select 3`);
+          });
         });
-      });
-      // A statement the server answers with an error is an answer, not a failing dependency.
-      await expect(db.execute(sql`select 1 / 0`)).rejects.toThrow();
-      const read = figures(metrics);
-      expect(read(DURATION_COUNT, postgres)).toBe(4);
-      expect(read(ERRORS, postgres)).toBe(0);
-    } finally {
-      await fresh.drop();
-    }
-  });
+        // A statement the server answers with an error is an answer, not a failing dependency.
+        await expect(db.execute(sql`select 1 / 0`)).rejects.toThrow();
+        const read = figures(metrics);
+        expect(read(DURATION_COUNT, postgres)).toBe(4);
+        expect(read(ERRORS, postgres)).toBe(0);
+      } finally {
+        await fresh.drop();
+      }
+    },
+  );
 
   it("counts an unreachable server as a dependency error", async () => {
     const metrics = createPrometheusMetrics();
@@ -64,7 +70,7 @@ describe("PostgreSQL timing", () => {
     expect(read(ERRORS, postgres)).toBe(1);
   });
 
-  it("moves with the requests the app serves", async () => {
+  onPostgres("moves with the requests the app serves", async () => {
     const earlier = figures(ctx.metrics);
     expect((await ctx.app.request("/ready")).status).toBe(200);
     const later = figures(ctx.metrics);
