@@ -118,7 +118,11 @@ describe("reading teams", () => {
     try {
       const session = (await signedIn(isolated, "admin")).session;
       const created: string[] = [];
-      for (let index = 0; index < 7; index++) created.push((await insertTeam(isolated)).id);
+      for (let index = 0; index < 7; index++) {
+        created.push((await insertTeam(isolated)).id);
+        // PGlite's clock ticks in milliseconds: equal creation times would fall back to id order.
+        await new Promise((resolve) => setTimeout(resolve, 3));
+      }
       const seen: string[] = [];
       let cursor: string | null = null;
       do {
