@@ -50,8 +50,11 @@ export function isPgTimestamp(value: unknown): value is string {
   const match = typeof value === "string" ? PG_TIMESTAMP.exec(value) : null;
   if (!match) return false;
   const [year, month, day, hour, minute, second, , offset] = match.slice(1).map(Number) as number[];
-  const date = new Date(Date.UTC(year ?? 0, (month ?? 0) - 1, day ?? 0));
+  // Not Date.UTC: it reads years 0–99 as 1900–1999, so a due date in year 50 failed this check.
+  const date = new Date(0);
+  date.setUTCFullYear(year ?? 0, (month ?? 0) - 1, day ?? 0);
   return (
+    (year ?? 0) >= 1 &&
     date.getUTCFullYear() === year &&
     date.getUTCMonth() + 1 === month &&
     date.getUTCDate() === day &&

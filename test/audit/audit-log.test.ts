@@ -113,6 +113,25 @@ describe("GET /v1/audit-log", () => {
     expect((await list(`action=thing.updated&actorId=${bob}`)).body.data).toHaveLength(1);
   });
 
+  it("refuses from/to outside years 0001–9999 (or finer than milliseconds) with 400 naming the field", async () => {
+    for (const name of ["from", "to"]) {
+      for (const value of [
+        "0000-01-01T00:00:00Z",
+        "0001-01-01T00:00:00+00:01",
+        "2025-03-01T00:00:00.0001Z",
+      ]) {
+        const response = await ctx.app.request(`/v1/audit-log?${name}=${encodeURIComponent(value)}`, {
+          headers: admin.headers,
+        });
+        expect(response.status, `${name}=${value}`).toBe(400);
+        const problem = (await response.json()) as { errors: { path: string }[] };
+        expect(problem.errors.map((error) => error.path)).toEqual([`query.${name}`]);
+      }
+    }
+    const edges = await list("from=0001-01-01T00:00:00Z&to=9999-12-31T23:59:59.999Z&limit=1");
+    expect(edges.status).toBe(200);
+  });
+
   it("pages with a keyset cursor without skipping rows that share a timestamp", async () => {
     const entityType = uniqueType();
     // One multi-row insert: every row gets the same now(), to the microsecond.

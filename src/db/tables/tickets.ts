@@ -3,6 +3,7 @@ import { bigint, customType, index, pgEnum, pgTable, text, timestamp, uuid } fro
 import { categories } from "./categories.ts";
 import { auditedColumns } from "./columns.ts";
 import { teams } from "./teams.ts";
+import { timestamptz } from "./timestamptz.ts";
 import { users } from "./users.ts";
 
 export const ticketStatus = pgEnum("ticket_status", ["open", "in_progress", "blocked", "resolved", "closed"]);
@@ -28,9 +29,9 @@ export const tickets = pgTable(
       .references(() => users.id, { onDelete: "restrict" }),
     assigneeId: uuid("assignee_id").references(() => users.id, { onDelete: "set null" }),
     tags: text("tags").array().notNull().default(sql`'{}'::text[]`),
-    dueAt: timestamp("due_at", { withTimezone: true }),
-    firstResponseDueAt: timestamp("first_response_due_at", { withTimezone: true }),
-    resolutionDueAt: timestamp("resolution_due_at", { withTimezone: true }),
+    dueAt: timestamptz("due_at"),
+    firstResponseDueAt: timestamptz("first_response_due_at"),
+    resolutionDueAt: timestamptz("resolution_due_at"),
     firstRespondedAt: timestamp("first_responded_at", { withTimezone: true }),
     resolvedAt: timestamp("resolved_at", { withTimezone: true }),
     closedAt: timestamp("closed_at", { withTimezone: true }),

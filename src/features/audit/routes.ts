@@ -16,7 +16,7 @@ const list = createRoute({
   description:
     "Append-only record of every mutation: who (actor id and role), what (action, entity), the changed " +
     "fields before and after, and from where (request id, IP, user agent). Filters combine with AND; " +
-    "`from`/`to` are inclusive ISO 8601 datetimes; `entityId` needs `entityType`.",
+    "`from`/`to` are inclusive RFC 3339 date-times (years 0001–9999); `entityId` needs `entityType`.",
   middleware: [authenticate(), rateLimit("read", { by: "user" }), requireRole("admin")],
   request: { query: AuditLogQuery },
   responses: {

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { DateTimeInput } from "../../lib/date-time.ts";
 import { ListQuery, listOf } from "../../lib/list.ts";
 import { ROLES } from "../users/schemas.ts";
 
@@ -29,10 +30,10 @@ export const AuditLogQuery = ListQuery.extend({
   entityType: Token.optional().openapi({ example: "ticket" }),
   entityId: Token.optional().openapi({ description: "Needs entityType (the index leads with it)" }),
   action: Token.optional().openapi({ example: "ticket.updated" }),
-  from: z.iso.datetime({ offset: true }).optional().openapi({ description: "Inclusive lower bound" }),
-  to: z.iso.datetime({ offset: true }).optional().openapi({ description: "Inclusive upper bound" }),
+  from: DateTimeInput.optional().openapi({ description: "Inclusive lower bound" }),
+  to: DateTimeInput.optional().openapi({ description: "Inclusive upper bound" }),
 }).superRefine((query, ctx) => {
-  if (query.from && query.to && Date.parse(query.from) > Date.parse(query.to)) {
+  if (query.from && query.to && query.from > query.to) {
     ctx.addIssue({ code: "custom", path: ["from"], message: "must not be after `to`" });
   }
   if (query.entityId !== undefined && query.entityType === undefined) {

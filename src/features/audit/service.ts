@@ -56,8 +56,8 @@ function filtersOf(query: AuditLogQuery): SQL[] {
   if (query.entityType) filters.push(eq(auditLog.entityType, query.entityType));
   if (query.entityId) filters.push(eq(auditLog.entityId, query.entityId));
   if (query.action) filters.push(eq(auditLog.action, query.action));
-  if (query.from) filters.push(gte(auditLog.createdAt, new Date(query.from)));
-  if (query.to) filters.push(lte(auditLog.createdAt, new Date(query.to)));
+  if (query.from) filters.push(gte(auditLog.createdAt, query.from));
+  if (query.to) filters.push(lte(auditLog.createdAt, query.to));
   return filters;
 }
 

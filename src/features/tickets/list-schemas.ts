@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
+import { DateTimeInput } from "../../lib/date-time.ts";
 import { ListQuery, listOf } from "../../lib/list.ts";
-import { DateTime, Tag, TICKET_PRIORITIES, TICKET_STATUSES, Ticket } from "./schemas.ts";
+import { Tag, TICKET_PRIORITIES, TICKET_STATUSES, Ticket } from "./schemas.ts";
 
 export const TICKET_SORTS = ["createdAt", "updatedAt", "priority", "dueAt"] as const;
 export type TicketSortKey = (typeof TICKET_SORTS)[number];
@@ -36,11 +37,11 @@ export const TicketListQuery = ListQuery.extend({
     .pipe(z.array(Tag).min(1).max(20))
     .optional()
     .openapi({ type: "string", description: "Tickets carrying every one of these tags (comma-separated)" }),
-  createdFrom: DateTime.optional().openapi({ description: "createdAt >= this instant" }),
-  createdTo: DateTime.optional().openapi({ description: "createdAt < this instant" }),
-  updatedFrom: DateTime.optional().openapi({ description: "updatedAt >= this instant" }),
-  updatedTo: DateTime.optional().openapi({ description: "updatedAt < this instant" }),
-  dueBefore: DateTime.optional().openapi({ description: "dueAt < this instant" }),
+  createdFrom: DateTimeInput.optional().openapi({ description: "createdAt >= this instant" }),
+  createdTo: DateTimeInput.optional().openapi({ description: "createdAt < this instant" }),
+  updatedFrom: DateTimeInput.optional().openapi({ description: "updatedAt >= this instant" }),
+  updatedTo: DateTimeInput.optional().openapi({ description: "updatedAt < this instant" }),
+  dueBefore: DateTimeInput.optional().openapi({ description: "dueAt < this instant" }),
   q: z.string().trim().min(1).max(200).optional().openapi({
     description:
       'Full-text search (web search syntax: words, "phrases", -exclusions) over title and description',

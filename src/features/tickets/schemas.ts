@@ -1,11 +1,12 @@
 import { z } from "@hono/zod-openapi";
+import { DateTimeInput, DateTimeOutput } from "../../lib/date-time.ts";
 
 export const TICKET_STATUSES = ["open", "in_progress", "blocked", "resolved", "closed"] as const;
 export const TICKET_PRIORITIES = ["low", "medium", "high", "urgent"] as const;
 export type TicketStatus = (typeof TICKET_STATUSES)[number];
 export type TicketPriority = (typeof TICKET_PRIORITIES)[number];
 
-const Timestamp = z.iso.datetime();
+const Timestamp = DateTimeOutput;
 
 export const Ticket = z
   .object({
@@ -45,7 +46,6 @@ const Description = z
   .string()
   .max(DESCRIPTION_MAX)
   .openapi({ description: "Markdown, up to 20,000 characters" });
-export const DateTime = z.iso.datetime({ offset: true }).transform((value) => new Date(value));
 
 /** Tags are compared as written by nobody: trimmed, lower-cased, de-duplicated. */
 export const Tag = z
@@ -69,7 +69,7 @@ export const CreateTicket = z
       description: "Not for reporters; defaults to the category's default team",
     }),
     tags: Tags.default([]),
-    dueAt: DateTime.nullable().optional(),
+    dueAt: DateTimeInput.nullable().optional(),
   })
   .strict()
   .openapi("CreateTicket");
@@ -85,9 +85,9 @@ export const UpdateTicket = z
     categoryId: z.uuid().nullable(),
     teamId: z.uuid().nullable(),
     tags: Tags,
-    dueAt: DateTime.nullable(),
-    firstResponseDueAt: DateTime.nullable().openapi({ description: "SLA override (managers, admins)" }),
-    resolutionDueAt: DateTime.nullable().openapi({ description: "SLA override (managers, admins)" }),
+    dueAt: DateTimeInput.nullable(),
+    firstResponseDueAt: DateTimeInput.nullable().openapi({ description: "SLA override (managers, admins)" }),
+    resolutionDueAt: DateTimeInput.nullable().openapi({ description: "SLA override (managers, admins)" }),
     assigneeId: z.unknown().openapi({ description: "Not settable here: use /assignment" }),
   })
   .partial()
