@@ -267,6 +267,37 @@ describe("automatic assignment", () => {
     expect(audits.at(-1)?.after).toMatchObject({ strategy: "auto", assigneeId: expert.user.id });
   });
 
+  it("shows the reporter who and when, never the staff's score breakdown (history and activity)", async () => {
+    const { team, ticket } = await scene();
+    const developer = await createDeveloper(ctx, { teamId: team.id });
+    expect((await assign(ctx, world.managerA.session, ticket.id, { strategy: "auto" })).status).toBe(200);
+
+    const read = async (session: typeof world.reporter.session) =>
+      (await (await history(ctx, session, ticket.id)).json()) as { data: AssignmentEntry[] };
+    const staff = await read(world.managerA.session);
+    expect(staff.data[0]?.score).toMatchObject({ userId: developer.user.id, breakdown: { capacity: 5 } });
+
+    const reporter = await read(world.reporter.session);
+    expect(reporter.data).toHaveLength(1);
+    expect(reporter.data[0]).toMatchObject({
+      assigneeId: developer.user.id,
+      actorId: world.managerA.user.id,
+      strategy: "auto",
+      score: null,
+    });
+    expect(JSON.stringify(reporter)).not.toContain(developer.user.name);
+    expect(JSON.stringify(staff)).toContain(developer.user.name);
+
+    const activity = await ctx.app.request(`/v1/tickets/${ticket.id}/activity`, {
+      headers: world.reporter.session.headers,
+    });
+    const rows = ((await activity.json()) as { data: { action: string; after: Record<string, unknown> }[] })
+      .data;
+    const assigned = rows.find((row) => row.action === "ticket.assigned");
+    expect(assigned?.after).toMatchObject({ assigneeId: developer.user.id, strategy: "auto" });
+    expect(assigned?.after).not.toHaveProperty("score");
+  });
+
   it("answers 409 no_candidate when everyone is away or full, and ticket_has_no_team without a team", async () => {
     const { team, ticket } = await scene();
     await createDeveloper(ctx, { teamId: team.id, availability: "away" });

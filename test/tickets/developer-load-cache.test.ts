@@ -84,5 +84,22 @@ describe("the developer list after account changes", () => {
     );
     expect(demoted.status).toBe(200);
     expect(await listed()).not.toContain(id);
+
+    const other = await ctx.app.request(
+      "/v1/users",
+      jsonRequest(
+        "POST",
+        { email: uniqueEmail("dev"), name: "Leaving Dev", role: "developer", password: DEFAULT_PASSWORD },
+        world.admin.session.headers,
+      ),
+    );
+    const leaving = ((await other.json()) as { id: string }).id;
+    expect(await listed()).toContain(leaving);
+    const disabled = await ctx.app.request(
+      `/v1/users/${leaving}`,
+      jsonRequest("PATCH", { status: "disabled" }, world.admin.session.headers),
+    );
+    expect(disabled.status).toBe(200);
+    expect(await listed()).not.toContain(leaving);
   });
 });

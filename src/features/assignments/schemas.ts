@@ -72,7 +72,8 @@ export const AssignmentEntry = z
     actorId: z.uuid().nullable(),
     strategy: z.enum(["manual", "self", "auto", "unassign"]),
     score: AssignmentCandidate.extend({ explanation: z.string() }).nullable().openapi({
-      description: "For auto assignments: the chosen candidate's score, breakdown and reasons",
+      description:
+        "For auto assignments: the chosen candidate's score, breakdown and reasons (staff only). Always null for reporters, who see who was assigned, by whom and when, and null for every other strategy.",
     }),
     createdAt: z.iso.datetime(),
   })

@@ -116,7 +116,10 @@ export async function listAssignmentHistory(
   query: { limit: number; cursor?: string | undefined; count?: boolean | undefined },
 ) {
   await loadVisibleTicket(deps.db, actor, ticketId);
-  return listHistory(deps.db, ticketId, query);
+  const page = await listHistory(deps.db, ticketId, query);
+  if (actor.role !== "reporter") return page;
+  // Reporters learn who took their ticket and when; candidates' load and skills stay with staff.
+  return { ...page, data: page.data.map((entry) => ({ ...entry, score: null })) };
 }
 
 /** Manual and self assignment: any availability, never over capacity. */

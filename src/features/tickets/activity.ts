@@ -66,12 +66,19 @@ export async function listTicketActivity(
   const data: TicketActivityEntry[] = page.map(({ cursorAt: _cursor, ...row }) => ({
     ...row,
     before: row.before as Record<string, unknown> | null,
-    after: row.after as Record<string, unknown> | null,
+    after: reporterView ? withoutScore(row.after) : (row.after as Record<string, unknown> | null),
     createdAt: row.createdAt.toISOString(),
   }));
   if (!query.count) return { data, nextCursor };
   const [total] = await deps.db.select({ value: count() }).from(auditLog).where(scope);
   return { data, nextCursor, total: total?.value ?? 0 };
+}
+
+/** An auto assignment's score comes from the staff's load and skills: not for reporters. */
+function withoutScore(after: unknown): Record<string, unknown> | null {
+  if (after === null || typeof after !== "object") return null;
+  const { score: _score, ...rest } = after as Record<string, unknown>;
+  return rest;
 }
 
 function afterCursor(cursor: string): SQL {

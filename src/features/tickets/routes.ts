@@ -79,6 +79,7 @@ const update = createRoute({
     "the assignee the status (every step but reopening a closed ticket);",
     "the reporter title and description while it is open, resolved → closed, and closed → open within REOPEN_WINDOW_DAYS.",
     "Fields you may not change are a 403 naming each of them; a step the workflow lacks is a 409 listing the allowed ones.",
+    "A step back into the open statuses (resolved → in_progress, closed → open) of an assigned ticket takes a slot of the assignee's capacity: 409 `at_capacity` when none is free (unassign or reassign first).",
     "A priority change recomputes the SLA due dates from createdAt unless the patch sets them. The assignee is changed through /assignment.",
   ].join(" "),
   middleware: write(),
@@ -106,6 +107,8 @@ const restore = createRoute({
   tags,
   security: BEARER_AUTH,
   summary: "Restore a soft-deleted ticket (manager of its team, or admin)",
+  description:
+    "An assigned ticket in an open status comes back into its assignee's load: 409 `at_capacity` when they have no free slot (free one of theirs first: a deleted ticket cannot be unassigned). 409 `ticket_not_deleted` for a ticket that is not deleted.",
   middleware: [...write(), requireRole("admin", "manager"), idempotent()],
   request: { params: TicketRef, headers: IfMatch.merge(IdempotencyKey) },
   responses: {

@@ -4,6 +4,7 @@ import type { Deps } from "../../deps.ts";
 import type { Actor } from "../../lib/actor.ts";
 import { writeAudit } from "../../lib/audit.ts";
 import { ConflictError, ForbiddenError } from "../../lib/errors.ts";
+import { assertRoomToReturn } from "../assignments/capacity.ts";
 import { invalidateDeveloperLoads } from "../developers/cache.ts";
 import { publishAfterCommit } from "../events/publish.ts";
 import { recordEvent } from "../events/record.ts";
@@ -89,6 +90,7 @@ export async function restoreTicket(deps: Deps, actor: Actor, id: string, expect
     await assertManages(tx, actor, current, "restore");
     if (!current.deletedAt) throw new ConflictError("The ticket is not deleted.", "ticket_not_deleted");
     assertVersion(current, expectedVersion);
+    await assertRoomToReturn(tx, actor, current, { status: current.status, deleted: false });
     const restored = await setDeleted(tx, current, null);
     await writeAudit(tx, actor, {
       action: "ticket.restored",

@@ -4,6 +4,7 @@ import type { Deps } from "../../deps.ts";
 import type { Actor } from "../../lib/actor.ts";
 import { writeAudit } from "../../lib/audit.ts";
 import { ConflictError } from "../../lib/errors.ts";
+import { assertRoomToReturn } from "../assignments/capacity.ts";
 import { invalidateDeveloperLoads } from "../developers/cache.ts";
 import { publishAfterCommit } from "../events/publish.ts";
 import { recordEvent } from "../events/record.ts";
@@ -50,6 +51,8 @@ export async function updateTicket(
 
     const changes = changesOf(current, patch);
     if (Object.keys(changes).length === 0) return { row: current, eventIds: [] };
+    if (changes.status)
+      await assertRoomToReturn(tx, actor, current, { status: String(changes.status), deleted: false });
     const set: Record<string, unknown> = { ...changes };
     if (changes.priority !== undefined) Object.assign(set, slaRecomputed(deps, current, patch));
     const step = changes.status
