@@ -3,6 +3,7 @@ import { serve } from "@hono/node-server";
 import { createApp } from "./app.ts";
 import { ConfigError, parseConfig } from "./config/parse.ts";
 import { createLogger } from "./lib/logger.ts";
+import { answerClientErrors } from "./node/client-errors.ts";
 import { createNodeDependencies } from "./node/dependencies.ts";
 import { loadEnvironment } from "./node/env-file.ts";
 import { startEventRelayLoop } from "./node/event-relay.ts";
@@ -18,6 +19,7 @@ async function main(): Promise<void> {
   const server = serve({ fetch: app.fetch, port: config.PORT }, (info) => {
     logger.info("listening", { url: `http://localhost:${info.port}`, environment: config.NODE_ENV });
   }) as Server;
+  answerClientErrors(server);
 
   const shutdown = createShutdown({
     server,

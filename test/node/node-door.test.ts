@@ -1,55 +1,16 @@
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-
-const ROOT = new URL("../..", import.meta.url).pathname;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-interface Started {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-const FROM_SOURCE = ["--import", "tsx", "src/node.ts"];
-const BUNDLED = ["dist/node.mjs"]; // what `npm start` and the Docker image run
-
-function startNodeDoor(env: Record<string, string>, entry = FROM_SOURCE): Started {
-  let output = "";
-  const child = spawn(process.execPath, entry, {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  child.stdout?.on("data", (chunk) => {
-    output += chunk;
-  });
-  child.stderr?.on("data", (chunk) => {
-    output += chunk;
-  });
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  return { child, output: () => output, exited };
-}
-
-async function waitForListening(started: Started, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!started.output().includes('"msg":"listening"')) {
-    if (Date.now() > deadline) throw new Error(`server did not start:\n${started.output()}`);
-    if (started.child.exitCode !== null) throw new Error(`server exited:\n${started.output()}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+import {
+  BUNDLED,
+  FROM_SOURCE,
+  freePort,
+  ROOT,
+  startNodeDoor,
+  waitForListening,
+} from "../support/node-door.ts";
 
 let cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
