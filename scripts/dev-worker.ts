@@ -1,64 +1,64 @@
 /**
  * `npm run dev:worker`: the Worker under `wrangler dev` (local workerd) against local services.
- * The Upstash REST gateway runs in this process (in front of REDIS_URL, or its memory backend);
- * PostgreSQL is DATABASE_URL (default: the local server), migrated first, as the Node door's
- * embedded database is. The Worker gets both as --var; extra arguments go to `wrangler dev`.
+ * PostgreSQL is DATABASE_URL, by default a database of its own on the local server
+ * (DEFAULT_WORKER_DATABASE_URL), created if missing, then migrated and seeded as `npm run db:seed`
+ * does. The Upstash REST gateway runs in this process (in front of REDIS_URL, or its memory
+ * backend). Config comes from the environment over `.env.development`, as for `npm run dev`, and
+ * wins over wrangler.toml's [vars]; extra arguments go to `wrangler dev`.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { createPostgresDatabase } from "../src/adapters/database/postgres.ts";
-import { DEVELOPMENT_JWT_SECRET } from "../src/config/schema.ts";
+import postgres from "postgres";
 import { startGateway } from "../src/gateway/server.ts";
 import { loadEnvironment } from "../src/node/env-file.ts";
+import { workerDevSettings, wranglerDevArgs } from "./dev-worker-settings.ts";
 
-const DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/postgres";
-
-// `.env.development` (committed dev defaults) beneath the real environment, as the Node door reads it.
 const env = loadEnvironment(process.cwd(), { ...process.env, NODE_ENV: "development" });
-const port = env.WORKER_PORT ?? env.PORT ?? "8787";
-const databaseUrl = env.DATABASE_URL || DEFAULT_DATABASE_URL;
+const settings = workerDevSettings(env);
 
-const database = createPostgresDatabase(databaseUrl, { maxConnections: 1 });
 try {
-  await database.migrate();
+  await createDatabaseIfMissing(settings.databaseUrl);
 } catch (error) {
-  console.error(`Cannot migrate DATABASE_URL (is PostgreSQL running?): ${(error as Error).message}`);
+  console.error(
+    `Cannot reach PostgreSQL for ${redacted(settings.databaseUrl)} (is it running?): ${(error as Error).message}`,
+  );
   process.exit(1);
-} finally {
-  await database.close();
+}
+// The seed script migrates first; it reads the same environment, with this database.
+const seed = spawnSync(process.execPath, ["--import", "tsx", "scripts/db-seed.ts"], {
+  stdio: "inherit",
+  env: { ...process.env, NODE_ENV: "development", DATABASE_URL: settings.databaseUrl },
+});
+if (seed.status !== 0) {
+  console.error(`Cannot migrate and seed ${redacted(settings.databaseUrl)}.`);
+  process.exit(1);
 }
 
 const gatewayToken = randomBytes(24).toString("hex");
 const gateway = await startGateway({
   token: gatewayToken,
-  backend: env.REDIS_URL ? { redisUrl: env.REDIS_URL } : "memory",
+  backend: settings.redisUrl ? { redisUrl: settings.redisUrl } : "memory",
   port: 0,
 });
-console.log(`Upstash REST gateway on ${gateway.url} (backend: ${env.REDIS_URL ? "redis" : "memory"})`);
-
-const vars: Record<string, string> = {
-  DATABASE_URL: databaseUrl,
-  UPSTASH_REDIS_REST_URL: gateway.url,
-  UPSTASH_REDIS_REST_TOKEN: gatewayToken,
-  JWT_SECRET: env.JWT_SECRET || DEVELOPMENT_JWT_SECRET,
-};
-if (env.LOG_LEVEL) vars.LOG_LEVEL = env.LOG_LEVEL;
+console.log(`Upstash REST gateway on ${gateway.url} (backend: ${settings.redisUrl ? "redis" : "memory"})`);
+settings.vars.UPSTASH_REDIS_REST_URL = gateway.url;
+settings.vars.UPSTASH_REDIS_REST_TOKEN = gatewayToken;
 
 const wranglerBin = join(
   dirname(createRequire(import.meta.url).resolve("wrangler/package.json")),
   "bin/wrangler.js",
 );
-const args = [wranglerBin, "dev", "--local", "--ip", "127.0.0.1", "--port", port];
-args.push("--show-interactive-dev-session=false", ...process.argv.slice(2));
-for (const [key, value] of Object.entries(vars)) args.push("--var", `${key}:${value}`);
-
-const wrangler: ChildProcess = spawn(process.execPath, args, {
-  stdio: "inherit",
-  // Without internet, wrangler's lookup of request.cf data would stall every start.
-  env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false" },
-});
+const wrangler: ChildProcess = spawn(
+  process.execPath,
+  [wranglerBin, ...wranglerDevArgs(settings, process.argv.slice(2))],
+  {
+    stdio: "inherit",
+    // Without internet, wrangler's lookup of request.cf data would stall every start.
+    env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false" },
+  },
+);
 
 let stopping = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
@@ -74,3 +74,27 @@ wrangler.on("exit", (code, signal) => {
     process.exit(code ?? (signal ? 0 : 1));
   });
 });
+
+/** Connects to the server's `postgres` database to create the named one (as CREATE DATABASE must). */
+async function createDatabaseIfMissing(url: string): Promise<void> {
+  const name = decodeURIComponent(new URL(url).pathname.slice(1));
+  const maintenance = new URL(url);
+  maintenance.pathname = "/postgres";
+  const sql = postgres(maintenance.toString(), { max: 1, connect_timeout: 5, onnotice: () => {} });
+  try {
+    const [found] = await sql`select 1 from pg_database where datname = ${name}`;
+    if (found) return;
+    await sql.unsafe(`create database "${name.replaceAll('"', '""')}"`).catch((error: { code?: string }) => {
+      if (error.code !== "42P04") throw error; // created meanwhile by another start
+    });
+    console.log(`Created database ${name}`);
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
+}
+
+function redacted(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = "***";
+  return parsed.toString();
+}
