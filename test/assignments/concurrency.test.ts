@@ -5,6 +5,7 @@ import type { AssignmentResult } from "../../src/features/assignments/schemas.ts
 import { assign, createDeveloper } from "../support/factories/assignments.ts";
 import { createTeam, insertTicket, ticketWorld } from "../support/factories/tickets.ts";
 import type { Session } from "../support/factories.ts";
+import { racesAreReal } from "../support/races.ts";
 import { createTestContext, type TestContext } from "../support/test-context.ts";
 
 let ctx: TestContext;
@@ -25,7 +26,7 @@ const SLOTS = CAPACITIES.reduce((sum, capacity) => sum + capacity, 0);
  * slot. Every ticket gets one request (auto by the manager or the admin, manual by the admin, or a
  * developer self-assigning) and five tickets get a second, competing manual one.
  */
-describe("assignment capacity under concurrency", () => {
+describe.runIf(racesAreReal())("assignment capacity under concurrency", () => {
   it.each([1, 2, 3])(
     "round %i: never over capacity, nothing lost, history matches the final state",
     async () => {

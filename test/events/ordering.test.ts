@@ -5,6 +5,7 @@ import { events } from "../../src/db/schema.ts";
 import { recordEvent } from "../../src/features/events/record.ts";
 import { sleep } from "../support/factories/events.ts";
 import { patchTicket, reportTicket, ticketWorld } from "../support/factories/tickets.ts";
+import { racesAreReal } from "../support/races.ts";
 import { createTestContext, type TestContext } from "../support/test-context.ts";
 
 let ctx: TestContext;
@@ -65,7 +66,7 @@ async function idsAfter(db: Database, from: number): Promise<number[]> {
   return rows.map((row) => row.id);
 }
 
-describe("event ids follow commit order", () => {
+describe.runIf(racesAreReal())("event ids follow commit order", () => {
   it("makes a second writer wait for the first one's commit before it gets an id", async () => {
     const ticket = await reportTicket(ctx, world.reporter.session, { categoryId: world.categoryA.id });
     const snapshot = {

@@ -3,6 +3,7 @@ import { and, eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { auditLog, events, ticketComments, tickets } from "../../../src/db/schema.ts";
 import { insertTicket, ticketWorld } from "../../support/factories/tickets.ts";
+import { racesAreReal } from "../../support/races.ts";
 import { burst, expectProblem, type Reply, readReply, sendJson, useLoadedApp } from "./support.ts";
 
 const loaded = useLoadedApp();
@@ -18,7 +19,7 @@ const freshKey = () => `concurrency-${randomBytes(12).toString("hex")}`;
  * Fails if the claim stops being atomic (`nx: true` dropped from the SET): every duplicate then
  * runs and creates its own row (checked once: 25 tickets for one key).
  */
-describe.each([
+describe.runIf(racesAreReal()).each([
   { resource: "ticket", path: () => "/v1/tickets", idsWith: ticketIdsTitled },
   {
     resource: "comment",

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { auditLog, events, tickets } from "../../../src/db/schema.ts";
 import { createDeveloper } from "../../support/factories/assignments.ts";
 import { insertTicket, ticketWorld } from "../../support/factories/tickets.ts";
+import { racesAreReal } from "../../support/races.ts";
 import { burst, countBy, expectProblem, sendJson, useLoadedApp } from "./support.ts";
 
 const loaded = useLoadedApp();
@@ -21,7 +22,7 @@ const PRIORITIES = ["low", "high", "urgent"] as const;
  * the conditional update's `version = …` as well, several PATCHes win and the version and the
  * audit and outbox rows grow by more than one.
  */
-describe("50 concurrent PATCHes with the same If-Match", () => {
+describe.runIf(racesAreReal())("50 concurrent PATCHes with the same If-Match", () => {
   it("one wins with its own body; 49 get 412 with currentVersion; one audit row, one event", async () => {
     const { ctx, server } = loaded;
     const world = await ticketWorld(ctx);
@@ -78,7 +79,7 @@ describe("50 concurrent PATCHes with the same If-Match", () => {
  * Fails if either service compares the version before locking, or not at all (checked once by
  * dropping `forUpdate` in assignTicket: six 200s, as its update has no version condition).
  */
-describe("PATCHes and assignments racing on one If-Match", () => {
+describe.runIf(racesAreReal())("PATCHes and assignments racing on one If-Match", () => {
   it("exactly one of them wins; all the others get 412 with the winner's version", async () => {
     const { ctx, server } = loaded;
     const world = await ticketWorld(ctx);

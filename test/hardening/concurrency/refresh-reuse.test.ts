@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createUser, freshIp, login, type Session } from "../../support/factories.ts";
+import { racesAreReal } from "../../support/races.ts";
 import { burst, countBy, expectProblem, readReply, sendJson, useLoadedApp } from "./support.ts";
 
 // The default limits: 25 refreshes of one session stay under RATE_LIMIT_REFRESH (30 a minute).
@@ -19,7 +20,7 @@ const RACERS = 25;
  * removed: the losers still get 401, but nothing is detected and the winner's tokens keep
  * working; checked once), or if rotation stops being atomic (several 200s).
  */
-describe("concurrent refreshes of one refresh token", () => {
+describe.runIf(racesAreReal())("concurrent refreshes of one refresh token", () => {
   it("one 200, the rest 401, and the session family is revoked as documented", async () => {
     const { ctx, server } = loaded;
     const user = await createUser(ctx);
