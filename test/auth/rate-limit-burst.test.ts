@@ -80,6 +80,19 @@ describe("a burst of requests at once lets exactly the limit through", () => {
     expect(tally(statuses)).toEqual({ 201: LIMIT, 429: BURST - LIMIT });
   });
 
+  it("refresh, per IP: tokens that prove nothing, from one address", async () => {
+    const ip = freshIp();
+    const statuses = await statusesOf(
+      Array.from({ length: BURST }, () =>
+        ctx.app.request(
+          "/v1/auth/refresh",
+          jsonRequest("POST", { refreshToken: `${crypto.randomUUID()}.forged` }, { "X-Forwarded-For": ip }),
+        ),
+      ),
+    );
+    expect(tally(statuses)).toEqual({ 401: LIMIT, 429: BURST - LIMIT });
+  });
+
   it("anonymous calls, per IP: logins from one address", async () => {
     const ip = freshIp();
     const responses = await Promise.all(
