@@ -116,9 +116,12 @@ describe("with Redis unreachable", () => {
     expect(refused.status).toBe(503);
     expect(refused.headers.get("Content-Type")).toBe("application/problem+json");
     expect(Date.now() - startedAt).toBeLessThan(1500);
-    const refusal = ctx.logs.find((line) => line.msg === "rate limit unavailable: refused (fail closed)");
+    const refusal = ctx.logs.find(
+      (line) =>
+        line.msg === "rate limit unavailable: refused (fail closed)" &&
+        line.requestId === refused.headers.get("X-Request-Id"),
+    );
     expect(refusal).toMatchObject({ level: "warn", policy: "anonymous" });
-    expect(refusal?.requestId).toBe(refused.headers.get("X-Request-Id"));
     expect(refusal?.error).toBeDefined();
 
     const read = await app.request("/v1/me", { headers: { Authorization: `Bearer ${accessToken}` } });
@@ -156,6 +159,40 @@ describe("refresh limits", () => {
       for (let attempt = 0; attempt < 3; attempt++) statuses.push((await refreshFrom(noisy)).status);
       expect(statuses).toEqual([401, 401, 429]);
       expect((await refreshFrom(freshIp())).status).toBe(401);
+    } finally {
+      await tight.close();
+    }
+  });
+
+  it("never let a token without the session's secret spend that session's refreshes", async () => {
+    const tight = await createTestContext({
+      // A generous Redis deadline: on a busy machine a 503 (failing closed) would read as a refusal.
+      env: { TRUST_PROXY: "true", RATE_LIMIT_REFRESH: "2/60", RATE_LIMIT_TIMEOUT_MS: "5000" },
+    });
+    try {
+      const victim = await login(tight, await createUser(tight));
+      const [victimSessionId] = victim.refreshToken.split(".");
+      const attacker = freshIp();
+      const statuses = [];
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const forged = await tight.app.request(
+          "/v1/auth/refresh",
+          jsonRequest(
+            "POST",
+            { refreshToken: `${victimSessionId}.garbage` },
+            { "X-Forwarded-For": attacker },
+          ),
+        );
+        statuses.push(forged.status);
+      }
+      // The forgeries count against the attacker's address, and run out there.
+      expect(statuses).toEqual([401, 401, 429]);
+      const own = await tight.app.request(
+        "/v1/auth/refresh",
+        jsonRequest("POST", { refreshToken: victim.refreshToken }, { "X-Forwarded-For": freshIp() }),
+      );
+      expect(own.status).toBe(200);
+      expect(own.headers.get("RateLimit")).toMatch(/^"refresh";r=1;/);
     } finally {
       await tight.close();
     }

@@ -1,35 +1,53 @@
+import type { Redis } from "@upstash/redis";
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../../app-env.ts";
+import type { Config } from "../../config/schema.ts";
 import { ServiceUnavailableError } from "../../lib/errors.ts";
-import { limiterFor, policyLimits, rateLimitHeaders } from "../../lib/rate-limiters.ts";
+import { policyLimits, rateLimitHeaders } from "../../lib/rate-limiters.ts";
 import { withTimeout } from "../../lib/timeout.ts";
 import { appendHeader, tooManyRequests } from "../../middleware/rate-limit.ts";
+import { createLoginAttempts, type LoginAttempts } from "./login-attempts.ts";
+
+const attemptsByClient = new WeakMap<Redis, LoginAttempts>();
+
+function loginAttemptsOf(redis: Redis, config: Config): LoginAttempts {
+  let attempts = attemptsByClient.get(redis);
+  if (!attempts) {
+    attempts = createLoginAttempts(redis, "tix:rl:login", policyLimits(config, "login"));
+    attemptsByClient.set(redis, attempts);
+  }
+  return attempts;
+}
 
 /**
- * Counts failed logins per IP and per IP+email (the "login" policy, e.g. 5 per 15 minutes). A
- * caller with no attempts left is refused before any password is hashed; successful logins do
- * not count. Fails closed: without Redis there is no brute-force protection, so no login.
+ * Limits failed logins per IP and per IP+email (the "login" policy, e.g. 5 per 15 minutes). The
+ * attempt is reserved before the password is verified, so logins sent at once cannot all pass a
+ * check made before any of them is counted; a caller with no attempts left is refused before any
+ * password is hashed. A login that does not fail (200, or a malformed request) gives its attempt
+ * back: only failures count. Fails closed: without Redis there is no brute-force protection.
  */
 export function limitLoginFailures() {
   return createMiddleware<AppEnv>(async function limitLoginFailures(c, next) {
     const deps = c.var.deps;
-    const limiter = limiterFor(deps.redis, deps.config, "login");
-    const keys = [`ip:${c.var.clientIp}`, `ip-email:${c.var.clientIp}:${await emailOf(c)}`];
-    const timeoutMs = deps.config.RATE_LIMIT_TIMEOUT_MS;
-    const states = await withTimeout(
-      Promise.all(keys.map((key) => limiter.getRemaining(key))),
-      timeoutMs,
+    const limits = policyLimits(deps.config, "login");
+    const identifiers = [`ip:${c.var.clientIp}`, `ip-email:${c.var.clientIp}:${await emailOf(c)}`];
+    const now = Date.now();
+    const reservation = await withTimeout(
+      loginAttemptsOf(deps.redis, deps.config).reserve(identifiers, now),
+      deps.config.RATE_LIMIT_TIMEOUT_MS,
       "login limiter",
-    ).catch(() => {
+    ).catch((error: unknown) => {
+      deps.logger.warn("rate limit unavailable: refused (fail closed)", {
+        policy: "login",
+        requestId: c.var.requestId,
+        error,
+      });
       throw new ServiceUnavailableError("Login is temporarily unavailable; try again shortly.");
     });
-    const tightest = states.reduce((a, b) => (b.remaining < a.remaining ? b : a));
-    const limits = policyLimits(deps.config, "login");
-    const now = Date.now();
-    const before = rateLimitHeaders("login", limits, tightest.remaining, tightest.reset || now, now);
+    const before = rateLimitHeaders("login", limits, reservation.remaining, reservation.resetAt, now);
     appendHeader(c, "RateLimit-Policy", before.policy);
-    if (tightest.remaining <= 0) {
+    if (!reservation.reserved) {
       appendHeader(c, "RateLimit", before.state);
       throw tooManyRequests("login", before.secondsToReset);
     }
@@ -37,15 +55,17 @@ export function limitLoginFailures() {
     await next();
 
     const failed = c.res.status === 401;
-    const remaining = failed ? tightest.remaining - 1 : tightest.remaining;
-    const resetAt = tightest.reset || now + limits.windowSeconds * 1000;
-    c.res.headers.append("RateLimit", rateLimitHeaders("login", limits, remaining, resetAt, now).state);
-    if (failed) {
-      // Counted before the answer leaves, so a client cannot outrun its own failures.
-      const results = await Promise.all(keys.map((key) => limiter.limit(key)));
-      for (const result of results) deps.waitUntil(result.pending);
-    }
+    // Given back before the answer leaves, so the next login of this client sees it.
+    if (!failed) await reservation.giveBack().catch((error: unknown) => warnNotGivenBack(c, error));
+    const remaining = failed ? reservation.remaining : reservation.remaining + 1;
+    const after = rateLimitHeaders("login", limits, remaining, reservation.resetAt, Date.now());
+    c.res.headers.append("RateLimit", after.state);
   });
+}
+
+/** The login itself is done; a lost give-back only costs the caller one attempt of the window. */
+function warnNotGivenBack(c: Context<AppEnv>, error: unknown): void {
+  c.var.deps.logger.warn("login attempt not given back", { requestId: c.var.requestId, error });
 }
 
 async function emailOf(c: Context<AppEnv>): Promise<string> {

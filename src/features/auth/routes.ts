@@ -1,5 +1,4 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
-import type { Context } from "hono";
 import type { AppEnv } from "../../app-env.ts";
 import { actorOf } from "../../lib/actor.ts";
 import {
@@ -17,6 +16,7 @@ import { requestOriginOf } from "../audit/origin.ts";
 import { User } from "../users/schemas.ts";
 import { limitLoginFailures } from "./login-throttle.ts";
 import { clearRefreshCookie, readRefreshCookie, setRefreshCookie } from "./refresh-cookie.ts";
+import { refreshLimitKey } from "./refresh-limit.ts";
 import {
   ChangePassword,
   Login,
@@ -27,21 +27,8 @@ import {
   TokenPair,
 } from "./schemas.ts";
 import * as auth from "./service.ts";
-import { sessionIdOf } from "./session-store.ts";
 
 const tags = ["Auth"];
-const bySessionOfRefreshToken = async (c: Context<AppEnv>) => {
-  // Any JSON may arrive here before validation (`null`, a number, an array): read it defensively.
-  const body: unknown = await c.req.json().catch(() => ({}));
-  const presented =
-    typeof body === "object" && body !== null ? (body as { refreshToken?: unknown }).refreshToken : undefined;
-  const token = typeof presented === "string" ? presented : readRefreshCookie(c);
-  const sessionId = token ? sessionIdOf(token) : null;
-  // Without a well-formed token there is no session to count: count the caller instead, or every
-  // malformed refresh in the deployment would share (and exhaust) one bucket.
-  return sessionId ? `session:${sessionId}` : `ip:${c.var.clientIp}`;
-};
-
 const register = createRoute({
   method: "post",
   path: "/register",
@@ -71,7 +58,7 @@ const refresh = createRoute({
   tags,
   summary: "Rotate the refresh token (body or cookie) for a new token pair",
   description: "Single use: presenting an already used refresh token ends its whole session.",
-  middleware: [rateLimit("refresh", { by: bySessionOfRefreshToken, failClosed: true })],
+  middleware: [rateLimit("refresh", { by: refreshLimitKey, failClosed: true })],
   request: { body: { ...jsonBody(RefreshRequest), required: false } },
   responses: {
     200: jsonContent(TokenPair, "A new token pair"),

@@ -68,6 +68,22 @@ export function createSessionStore(redis: Redis, config: Config) {
       return { outcome: outcome === "reused" || outcome === "expired" ? outcome : "invalid" };
     },
 
+    /**
+     * The session a refresh token was really issued for: its current token, or one it used
+     * before (replayed, which the rotation then answers). Null for a token whose secret does not
+     * match, whatever session id it names.
+     */
+    async sessionProvenBy(refreshToken: string): Promise<string | null> {
+      const sessionId = sessionIdOf(refreshToken);
+      if (!sessionId) return null;
+      const presentedHash = await sha256Hex(refreshToken);
+      const pipeline = redis.pipeline();
+      pipeline.hget(sessionKey(sessionId), "rth");
+      pipeline.get(usedRefreshKey(presentedHash));
+      const [current, usedBy] = await pipeline.exec<[string | null, string | null]>();
+      return current === presentedHash || usedBy === sessionId ? sessionId : null;
+    },
+
     /** The user a live session belongs to, or null once it has ended. */
     async ownerOf(sessionId: string): Promise<string | null> {
       return redis.hget<string>(sessionKey(sessionId), "uid");
