@@ -10,10 +10,13 @@ import { createTestContext, type TestContext } from "../support/test-context.ts"
 let ctx: TestContext;
 let admin: Session;
 let manager: Session;
+let managerId: string;
 beforeAll(async () => {
   ctx = await createTestContext({ env: { TRUST_PROXY: "true" } });
   admin = (await signedIn(ctx, "admin")).session;
-  manager = (await signedIn(ctx, "manager")).session;
+  const lead = await signedIn(ctx, "manager");
+  manager = lead.session;
+  managerId = lead.user.id;
 });
 afterAll(() => ctx.close());
 
@@ -28,7 +31,7 @@ const codeOf = async (response: Response) => ((await response.json()) as { code:
 
 describe("categories", () => {
   it("lets managers and admins create one with a parent and a default team, audited", async () => {
-    const team = await insertTeam(ctx);
+    const team = await insertTeam(ctx, [{ userId: managerId, role: "lead" }]);
     const parent = await createCategoryAs(ctx, admin);
     const name = uniqueName("Billing");
     const response = await post(manager, {

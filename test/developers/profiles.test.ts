@@ -1,17 +1,27 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { insertCategory } from "../support/factories/categories.ts";
-import { auditRowsOf } from "../support/factories/teams.ts";
+import { addMember, auditRowsOf, insertTeam } from "../support/factories/teams.ts";
 import { createUser, jsonRequest, login, type Session, signedIn } from "../support/factories.ts";
 import { createTestContext, type TestContext } from "../support/test-context.ts";
 
 let ctx: TestContext;
 let admin: Session;
 let manager: Session;
+let managersTeam: { id: string };
 beforeAll(async () => {
   ctx = await createTestContext({ env: { TRUST_PROXY: "true" } });
   admin = (await signedIn(ctx, "admin")).session;
-  manager = (await signedIn(ctx, "manager")).session;
+  const lead = await signedIn(ctx, "manager");
+  manager = lead.session;
+  managersTeam = await insertTeam(ctx, [{ userId: lead.user.id, role: "lead" }]);
 });
+
+/** A developer in the team `manager` leads: managers edit only those profiles. */
+async function teamDeveloper() {
+  const developer = await createUser(ctx, { role: "developer" });
+  await addMember(ctx, managersTeam.id, developer.id);
+  return developer;
+}
 afterAll(() => ctx.close());
 
 interface Profile {
@@ -31,7 +41,7 @@ const get = (session: Session, userId: string) => ctx.app.request(path(userId), 
 
 describe("developer profiles", () => {
   it("creates on the first PUT (201, defaults for the rest), replaces afterwards (200), both audited", async () => {
-    const developer = await createUser(ctx, { role: "developer" });
+    const developer = await teamDeveloper();
     const [billing, api] = [await insertCategory(ctx), await insertCategory(ctx)];
     expect((await get(manager, developer.id)).status).toBe(404);
 
@@ -98,14 +108,14 @@ describe("developer profiles", () => {
       "away",
     );
 
-    const colleague = await createUser(ctx, { role: "developer" });
+    const colleague = await teamDeveloper();
     const other = await put(developer.session, colleague.id, { availability: "offline" });
     expect(other.status).toBe(403);
     expect(((await other.json()) as { code: string }).code).toBe("not_own_profile");
   });
 
   it("validates skills, capacity, availability and timezone with 400 naming the field", async () => {
-    const developer = await createUser(ctx, { role: "developer" });
+    const developer = await teamDeveloper();
     const category = await insertCategory(ctx);
     const cases: [unknown, string][] = [
       [{ skills: [{ categoryId: category.id, level: 6 }] }, "body.skills.0.level"],
@@ -144,7 +154,7 @@ describe("developer profiles", () => {
     expect(((await notDeveloper.json()) as { code: string }).code).toBe("not_a_developer");
     expect((await get(manager, reporter.id)).status).toBe(404);
 
-    const developer = await createUser(ctx, { role: "developer" });
+    const developer = await teamDeveloper();
     const notYet = await put(manager, developer.id, { capacity: 3 }, { "If-Match": '"1"' });
     expect(notYet.status).toBe(412);
     expect((await put(manager, developer.id, { capacity: 3 })).status).toBe(201);
@@ -154,7 +164,7 @@ describe("developer profiles", () => {
   });
 
   it("keeps one profile when two first PUTs race", async () => {
-    const developer = await createUser(ctx, { role: "developer" });
+    const developer = await teamDeveloper();
     const results = await Promise.all([
       put(manager, developer.id, { capacity: 2 }),
       put(admin, developer.id, { capacity: 9 }),
@@ -166,6 +176,7 @@ describe("developer profiles", () => {
 
   it("never serves a stale profile after a write (cache invalidated)", async () => {
     const developer = await signedIn(ctx, "developer");
+    await addMember(ctx, managersTeam.id, developer.user.id);
     await put(manager, developer.user.id, { capacity: 4 });
     expect(((await (await get(manager, developer.user.id)).json()) as Profile).capacity).toBe(4);
     await put(manager, developer.user.id, { capacity: 6 });
@@ -177,7 +188,7 @@ describe("developer profiles", () => {
 
   it("is not for reporters (403)", async () => {
     const reporter = (await signedIn(ctx, "reporter")).session;
-    const developer = await createUser(ctx, { role: "developer" });
+    const developer = await teamDeveloper();
     expect((await get(reporter, developer.id)).status).toBe(403);
     expect((await put(reporter, developer.id, { availability: "away" })).status).toBe(403);
   });

@@ -72,3 +72,36 @@ describe("categories inside workerd", () => {
     expect(response.status).toBe(403);
   });
 });
+
+describe("category team scoping inside workerd", () => {
+  it("refuses a manager rerouting another team's category, lets the team's lead change it", async () => {
+    const newTeam = async (leadId: string) => {
+      const team = (await (
+        await workerFetch("/v1/teams", jsonRequest("POST", { name: uniqueName("Team") }, admin.headers))
+      ).json()) as { id: string };
+      await workerFetch(
+        `/v1/teams/${team.id}/members/${leadId}`,
+        jsonRequest("PUT", { role: "lead" }, admin.headers),
+      );
+      return team;
+    };
+    const webLead = await signedIn("manager");
+    const paymentsLead = await signedIn("manager");
+    const web = await newTeam(webLead.user.id);
+    const payments = await newTeam(paymentsLead.user.id);
+    const billing = await create({ defaultTeamId: payments.id });
+
+    const reroute = await workerFetch(
+      `/v1/categories/${billing.id}`,
+      jsonRequest("PATCH", { defaultTeamId: web.id }, webLead.session.headers),
+    );
+    expect(reroute.status).toBe(403);
+    expect(((await reroute.json()) as { code: string }).code).toBe("not_team_lead");
+    const byLead = await workerFetch(
+      `/v1/categories/${billing.id}`,
+      jsonRequest("PATCH", { description: "Invoices" }, paymentsLead.session.headers),
+    );
+    expect(byLead.status).toBe(200);
+    expect(await byLead.json()).toMatchObject({ defaultTeamId: payments.id, description: "Invoices" });
+  });
+});

@@ -71,3 +71,40 @@ describe("developer profiles inside workerd", () => {
     ]);
   });
 });
+
+describe("developer profile team scoping inside workerd", () => {
+  it("lets a manager set availability only for developers of a team they lead", async () => {
+    const webLead = await signedIn("manager");
+    const paymentsLead = await signedIn("manager");
+    const developer = await signedIn("developer");
+    const payments = (await (
+      await workerFetch(
+        "/v1/teams",
+        jsonRequest("POST", { name: `Payments ${crypto.randomUUID().slice(0, 8)}` }, admin.headers),
+      )
+    ).json()) as { id: string };
+    for (const [userId, role] of [
+      [paymentsLead.user.id, "lead"],
+      [developer.user.id, "member"],
+    ] as const) {
+      await workerFetch(
+        `/v1/teams/${payments.id}/members/${userId}`,
+        jsonRequest("PUT", { role }, admin.headers),
+      );
+    }
+    const profilePath = `/v1/developers/${developer.user.id}/profile`;
+
+    const outsider = await workerFetch(
+      profilePath,
+      jsonRequest("PUT", { availability: "offline" }, webLead.session.headers),
+    );
+    expect(outsider.status).toBe(403);
+    expect(((await outsider.json()) as { code: string }).code).toBe("not_team_lead");
+    const lead = await workerFetch(
+      profilePath,
+      jsonRequest("PUT", { availability: "away" }, paymentsLead.session.headers),
+    );
+    expect(lead.status).toBe(201);
+    expect(await lead.json()).toMatchObject({ availability: "away", version: 1 });
+  });
+});

@@ -29,7 +29,7 @@ export async function assertRoomToReturn(
   const before = ticket.deletedAt === null && countsAsLoad(ticket.status);
   const after = !next.deleted && countsAsLoad(next.status);
   if (before || !after) return;
-  // await lockDeveloperProfiles(tx, [ticket.assigneeId]);
+  await lockDeveloperProfiles(tx, [ticket.assigneeId]);
   try {
     await assertUnderCapacity(tx, ticket.assigneeId, ticket.id);
   } catch (error) {

@@ -1,7 +1,9 @@
 import { eq, sql } from "drizzle-orm";
 import type { Database } from "../../db/database.ts";
 import { categories, teams } from "../../db/schema.ts";
-import { ConflictError, NotFoundError, ValidationError } from "../../lib/errors.ts";
+import type { Actor } from "../../lib/actor.ts";
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../../lib/errors.ts";
+import { teamsLedBy } from "../tickets/access.ts";
 import type { Category } from "./schemas.ts";
 
 type Reader = Pick<Database, "select">;
@@ -94,4 +96,31 @@ export function isForeignKeyViolation(error: unknown): boolean {
 function rowsOf<Row>(result: unknown): Row[] {
   if (Array.isArray(result)) return result as Row[];
   return ((result as { rows?: Row[] }).rows ?? []) as Row[];
+}
+
+/**
+ * A category routed to a team (its `defaultTeamId`) decides where that team's new tickets land,
+ * so only admins and that team's leads change or delete it, and a manager routes a category only
+ * to a team they lead. Unrouted categories are shared: any manager may edit them. 403, since every
+ * category is visible to everyone.
+ */
+export async function assertMayWriteCategory(
+  db: Reader,
+  actor: Pick<Actor, "userId" | "role">,
+  current: { defaultTeamId: string | null } | null,
+  nextDefaultTeamId: string | null | undefined,
+): Promise<void> {
+  if (actor.role === "admin") return;
+  const led = await teamsLedBy(db, actor.userId);
+  if (current?.defaultTeamId && !led.has(current.defaultTeamId)) {
+    throw new ForbiddenError(
+      "This category routes tickets to a team you do not lead; its leads or an admin may change it.",
+      "not_team_lead",
+    );
+  }
+  if (nextDefaultTeamId && !led.has(nextDefaultTeamId)) {
+    throw new ForbiddenError("You may route categories only to teams you lead.", "not_team_lead", [
+      { path: "body.defaultTeamId", message: "must be a team you lead" },
+    ]);
+  }
 }

@@ -48,6 +48,8 @@ const create = createRoute({
   tags,
   security: BEARER_AUTH,
   summary: "Create a category",
+  description:
+    "Admins and managers; a manager may set `defaultTeamId` only to a team they lead (403 `not_team_lead` naming it).",
   middleware: [
     authenticate(),
     rateLimit("write", { by: "user" }),
@@ -78,7 +80,8 @@ const update = createRoute({
   tags,
   security: BEARER_AUTH,
   summary: "Change a category (JSON Merge Patch)",
-  description: "A new parent that would make the category its own ancestor is 409 with the `cycle`.",
+  description:
+    "A new parent that would make the category its own ancestor is 409 with the `cycle`. A category routed to a team (`defaultTeamId`) is changed or deleted only by admins and that team's leads, and a manager routes categories only to teams they lead (403 `not_team_lead`); unrouted categories are shared by all managers.",
   middleware: [authenticate(), rateLimit("write", { by: "user" }), requireRole("admin", "manager")],
   request: { params: CategoryRef, headers: IfMatch, body: jsonBody(UpdateCategory) },
   responses: {
@@ -93,7 +96,8 @@ const remove = createRoute({
   tags,
   security: BEARER_AUTH,
   summary: "Delete a category without sub-categories",
-  description: "409 while sub-categories exist. Its tickets keep no category; skills in it are removed.",
+  description:
+    "409 while sub-categories exist. Its tickets keep no category; skills in it are removed. A category routed to a team (`defaultTeamId`) is changed or deleted only by admins and that team's leads, and a manager routes categories only to teams they lead (403 `not_team_lead`); unrouted categories are shared by all managers.",
   middleware: [authenticate(), rateLimit("write", { by: "user" }), requireRole("admin", "manager")],
   request: { params: CategoryRef, headers: IfMatch },
   responses: { 204: { description: "Deleted" }, ...problemResponses(400, 401, 403, 404, 409, 412, 429, 503) },

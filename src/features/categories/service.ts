@@ -11,6 +11,7 @@ import { DEVELOPERS_CACHE } from "../developers/cache.ts";
 import { assertVersion } from "../teams/queries.ts";
 import { isUniqueViolation } from "../users/queries.ts";
 import {
+  assertMayWriteCategory,
   assertNoCycle,
   assertReferencesExist,
   CATEGORIES_CACHE,
@@ -73,6 +74,7 @@ export async function createCategory(deps: Deps, actor: Actor, input: CreateCate
   const row = await mapWriteErrors(() =>
     deps.db.transaction(async (tx) => {
       await assertReferencesExist(tx, input);
+      await assertMayWriteCategory(tx, actor, null, input.defaultTeamId);
       const [created] = (await tx
         .insert(categories)
         .values({
@@ -111,6 +113,7 @@ export async function updateCategory(
       if (!current) throw categoryNotFound();
       assertVersion(current, expectedVersion, "category");
       await assertReferencesExist(tx, patch);
+      await assertMayWriteCategory(tx, actor, current, patch.defaultTeamId);
       if (patch.parentId) await assertNoCycle(tx, id, patch.parentId);
       const [updated] = (await tx
         .update(categories)
@@ -138,6 +141,7 @@ export async function deleteCategory(deps: Deps, actor: Actor, id: string, expec
       const [current] = await tx.select().from(categories).where(eq(categories.id, id)).for("update");
       if (!current) throw categoryNotFound();
       assertVersion(current, expectedVersion, "category");
+      await assertMayWriteCategory(tx, actor, current, undefined);
       const [children] = await tx
         .select({ total: count() })
         .from(categories)

@@ -65,7 +65,7 @@ const putProfile = createRoute({
   security: BEARER_AUTH,
   summary: "Create or replace a developer's profile",
   description:
-    "201 on the first PUT, 200 afterwards. Managers and admins edit everything; a developer only their own `availability` and `timezone` (other fields are 403, named in `errors`). The user must have the developer role (409 otherwise).",
+    "201 on the first PUT, 200 afterwards. Admins edit every profile, managers the profiles of developers in a team they lead (403 `not_team_lead` otherwise), every field; a developer only their own `availability` and `timezone` (other fields are 403, named in `errors`). The user must have the developer role (409 otherwise).",
   middleware: [authenticate(), rateLimit("write", { by: "user" }), requireRole(...STAFF)],
   request: { params: DeveloperRef, headers: IfMatch, body: jsonBody(PutDeveloperProfile) },
   responses: {

@@ -1,5 +1,6 @@
 import { and, eq, sql } from "drizzle-orm";
-import { developerProfiles, users } from "../../db/schema.ts";
+import { alias } from "drizzle-orm/pg-core";
+import { developerProfiles, teamMembers, users } from "../../db/schema.ts";
 import type { Deps } from "../../deps.ts";
 import type { Actor } from "../../lib/actor.ts";
 import { writeAudit } from "../../lib/audit.ts";
@@ -76,6 +77,11 @@ export async function putProfile(
         throw new ForbiddenError("Developers may edit only their own profile.", "not_own_profile");
       if (user.role !== "developer")
         throw new ConflictError("Profiles are only for users with the developer role.", "not_a_developer");
+      if (actor.role === "manager" && !(await leadsTeamOf(tx, actor.userId, userId)))
+        throw new ForbiddenError(
+          "Managers edit the profiles of developers in the teams they lead.",
+          "not_team_lead",
+        );
       if (input.skills) await assertCategoriesExist(tx, input.skills);
 
       const fields = {
@@ -139,6 +145,22 @@ export async function putProfile(
   const profile = await loadProfile(deps.db, userId);
   if (!profile) throw profileNotFound();
   return { profile, created: result.created };
+}
+
+/** Whether `leadId` leads a team `memberId` belongs to: availability and capacity steer that team's assignments. */
+async function leadsTeamOf(
+  db: Pick<Deps["db"], "select">,
+  leadId: string,
+  memberId: string,
+): Promise<boolean> {
+  const lead = alias(teamMembers, "lead");
+  const [row] = await db
+    .select({ teamId: teamMembers.teamId })
+    .from(teamMembers)
+    .innerJoin(lead, and(eq(lead.teamId, teamMembers.teamId), eq(lead.userId, leadId), eq(lead.role, "lead")))
+    .where(eq(teamMembers.userId, memberId))
+    .limit(1);
+  return row !== undefined;
 }
 
 async function mapSkillErrors<T>(write: () => Promise<T>): Promise<T> {
