@@ -63,7 +63,7 @@ export function createApp(provider: DepsProvider) {
     .route("/v1/tickets", assignmentsRoutes)
     .route("/v1/audit-log", auditRoutes)
     .route("/v1/events", eventsRoutes);
-  mountApiDocs(app);
+  mountApiDocs(app, provider.apiReferenceScript);
   // Internal: outside the OpenAPI document and the typed client, and absent without a token.
   if (provider.metricsExposition && config.METRICS_TOKEN) {
     app.route("/", metricsRoutes(provider.metricsExposition, config.METRICS_TOKEN));

@@ -30,6 +30,12 @@ export interface Deps {
 }
 
 /**
+ * The API reference page's script (the pinned @scalar/api-reference bundle), served from the
+ * page's own origin: read from node_modules on Node, from the Worker's static assets on Workers.
+ */
+export type ApiReferenceScript = () => Promise<Response>;
+
+/**
  * What a runtime's door hands to `createApp`. Static parts are built once; `forRequest` returns
  * the request's dependencies (the same object on Node; on Workers a fresh database client per
  * request, because I/O objects cannot outlive their request, and the request's waitUntil).
@@ -40,6 +46,8 @@ export interface DepsProvider {
   forRequest(c: Context): Deps;
   /** Node's Prometheus registry, served at `GET /metrics` when METRICS_TOKEN is set; Workers have none. */
   metricsExposition?: MetricsExposition;
+  /** Absent only in tests that build their own provider; both doors supply it. */
+  apiReferenceScript?: ApiReferenceScript;
   /** The caller's IP as this runtime knows it (socket or trusted proxy on Node, CF-Connecting-IP on Workers). */
   clientIp(c: Context): string;
 }

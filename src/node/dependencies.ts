@@ -7,6 +7,7 @@ import { type Deps, type DepsProvider, systemClock } from "../deps.ts";
 import { type BackgroundTasks, createBackgroundTasks } from "../lib/background-tasks.ts";
 import type { Logger } from "../lib/logger.ts";
 import { createPrometheusMetrics } from "../lib/metrics/prometheus-metrics.ts";
+import { nodeApiReferenceScript } from "./api-reference-script.ts";
 import { nodeClientIp } from "./client-ip.ts";
 import { processGauges } from "./process-metrics.ts";
 import { resolveRedisEndpoint } from "./redis-endpoint.ts";
@@ -59,6 +60,7 @@ export async function createNodeDependencies(config: Config, logger: Logger): Pr
       forRequest: () => deps,
       metricsExposition: metrics,
       clientIp: nodeClientIp(config.TRUST_PROXY),
+      apiReferenceScript: nodeApiReferenceScript(),
     },
     deps,
     database,

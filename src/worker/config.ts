@@ -5,6 +5,8 @@ import type { Config } from "../config/schema.ts";
 /** What the Workers runtime hands the door: vars and secrets (strings) and bindings. */
 export interface WorkerEnv {
   readonly HYPERDRIVE?: Hyperdrive;
+  /** Static assets (wrangler.toml [assets]): the API reference page's script. */
+  readonly ASSETS?: { fetch(url: string): Promise<Response> };
   readonly [name: string]: unknown;
 }
 

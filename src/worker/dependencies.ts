@@ -2,7 +2,7 @@ import argon2Wasm from "@phi-ag/argon2/argon2.wasm";
 import { createRequestDatabase } from "../adapters/database/request-scoped.ts";
 import { createWasmPasswordHasher } from "../adapters/passwords/wasm.ts";
 import { createRedisClient } from "../adapters/redis.ts";
-import { type DepsProvider, systemClock } from "../deps.ts";
+import { type ApiReferenceScript, type DepsProvider, systemClock } from "../deps.ts";
 import type { Logger } from "../lib/logger.ts";
 import type { WorkerConfig, WorkerEnv } from "./config.ts";
 import { workerMetrics } from "./metrics.ts";
@@ -35,7 +35,24 @@ export function createWorkerDepsProvider(config: WorkerConfig, env: WorkerEnv, l
           work.catch((error: unknown) => logger.error("background task failed", { error })),
         ),
     }),
+    apiReferenceScript: workerApiReferenceScript(env),
     // Cloudflare's edge sets this header itself, replacing whatever the caller sent.
     clientIp: (c) => c.req.header("CF-Connecting-IP") ?? "unknown",
+  };
+}
+
+/** The pinned @scalar/api-reference browser build, from the static assets wrangler.toml binds. */
+function workerApiReferenceScript(env: WorkerEnv): ApiReferenceScript | undefined {
+  const assets = env.ASSETS;
+  if (!assets) return undefined;
+  return async () => {
+    const asset = await assets.fetch("https://assets.invalid/standalone.js");
+    if (!asset.ok) throw new Error(`static asset standalone.js answered ${asset.status}`);
+    return new Response(asset.body, {
+      headers: {
+        "Content-Type": "text/javascript; charset=utf-8",
+        "Cache-Control": "public, max-age=3600",
+      },
+    });
   };
 }

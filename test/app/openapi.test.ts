@@ -1,6 +1,7 @@
 import { hc } from "hono/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppType } from "../../src/app.ts";
+import { expectSelfContainedDocs } from "../support/docs-page.ts";
 import { createTestContext, type TestContext } from "../support/test-context.ts";
 
 let ctx: TestContext;
@@ -33,7 +34,10 @@ describe("OpenAPI document", () => {
       Object.keys(methods).map((method) => `${method.toUpperCase()} ${path.replaceAll(/\{(\w+)\}/g, ":$1")}`),
     );
     const served = ctx.app.routes
-      .filter((route) => route.method !== "ALL" && !["/openapi.json", "/docs"].includes(route.path))
+      .filter(
+        (route) =>
+          route.method !== "ALL" && route.path !== "/openapi.json" && !route.path.startsWith("/docs"),
+      )
       .map((route) => `${route.method} ${route.path}`);
     expect(new Set(documented)).toEqual(new Set(served));
   });
@@ -43,6 +47,10 @@ describe("OpenAPI document", () => {
     expect(response.status).toBe(200);
     expect(response.headers.get("Content-Type")).toContain("text/html");
     expect(await response.text()).toContain("/openapi.json");
+  });
+
+  it("serves /docs with only same-origin URLs, its script from the project's own dependencies", async () => {
+    await expectSelfContainedDocs((path) => ctx.app.request(path));
   });
 });
 

@@ -14,6 +14,7 @@ import { createBackgroundTasks } from "../../src/lib/background-tasks.ts";
 import { createLogger } from "../../src/lib/logger.ts";
 import type { Metrics } from "../../src/lib/metrics/metrics.ts";
 import { createPrometheusMetrics, type PrometheusMetrics } from "../../src/lib/metrics/prometheus-metrics.ts";
+import { nodeApiReferenceScript } from "../../src/node/api-reference-script.ts";
 import { nodeClientIp } from "../../src/node/client-ip.ts";
 import { processGauges } from "../../src/node/process-metrics.ts";
 import { databaseUrlFor } from "./services.ts";
@@ -106,6 +107,7 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
     metricsExposition: metrics,
     forRequest: () => deps,
     clientIp: nodeClientIp(config.TRUST_PROXY),
+    apiReferenceScript: nodeApiReferenceScript(),
   });
   return {
     app,

@@ -1,13 +1,40 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { Scalar } from "@scalar/hono-api-reference";
 import type { AppEnv } from "../../app-env.ts";
+import type { ApiReferenceScript } from "../../deps.ts";
+import { NotFoundError } from "../../lib/errors.ts";
 import { BEARER_SCHEME } from "../../lib/openapi.ts";
 
 export const API_TITLE = "TixGenius API";
 export const API_VERSION = "0.1.0";
+/** Same origin as the page: /docs must render with no request leaving for a CDN. */
+export const API_REFERENCE_SCRIPT_PATH = "/docs/assets/api-reference.js";
+
+/**
+ * Scalar's page runs one inline script (allowed by its nonce) and the bundle; the bundle adds
+ * inline styles as it renders, and the reference calls only this origin ("try it").
+ */
+function docsPolicy(nonce: string): string {
+  return [
+    "default-src 'none'",
+    `script-src 'self' 'nonce-${nonce}'`,
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "font-src 'self' data:",
+    "connect-src 'self'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join("; ");
+}
+
+function freshNonce(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return btoa(String.fromCharCode(...bytes));
+}
 
 /** Serves the OpenAPI 3.1 document generated from the routes, and a reference page over it. */
-export function mountApiDocs(app: OpenAPIHono<AppEnv>): void {
+export function mountApiDocs(app: OpenAPIHono<AppEnv>, script: ApiReferenceScript | undefined): void {
   app.openAPIRegistry.registerComponent("securitySchemes", BEARER_SCHEME, {
     type: "http",
     scheme: "bearer",
@@ -25,5 +52,20 @@ export function mountApiDocs(app: OpenAPIHono<AppEnv>): void {
     },
     servers: [{ url: "/" }],
   });
-  app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: `${API_TITLE} reference` }));
+  app.get("/docs", (c, next) => {
+    const nonce = freshNonce();
+    c.header("Content-Security-Policy", docsPolicy(nonce));
+    const page = Scalar<AppEnv>({
+      url: "/openapi.json",
+      pageTitle: `${API_TITLE} reference`,
+      cdn: API_REFERENCE_SCRIPT_PATH,
+      nonce,
+      withDefaultFonts: false,
+    });
+    return page(c, next);
+  });
+  app.get(API_REFERENCE_SCRIPT_PATH, async () => {
+    if (!script) throw new NotFoundError();
+    return script();
+  });
 }
