@@ -49,7 +49,10 @@ export async function runEventStream(deps: Deps, sse: SSEStreamingApi, options: 
   });
   if (options.signal.aborted) return;
   const onClientGone = () => finish("client_gone");
+  const onStopping = () => finish("shutdown");
   options.signal.addEventListener("abort", onClientGone);
+  deps.stopping?.addEventListener("abort", onStopping);
+  if (deps.stopping?.aborted) onStopping();
   sse.onAbort(onClientGone);
 
   let pending = false;
@@ -101,16 +104,17 @@ export async function runEventStream(deps: Deps, sse: SSEStreamingApi, options: 
     const heartbeat = ": heartbeat\n\n";
     timers.push(setInterval(() => void sse.write(heartbeat), deps.config.EVENT_HEARTBEAT_SECONDS * 1000));
     timers.push(setTimeout(() => finish("max_duration"), deps.config.EVENT_STREAM_MAX_SECONDS * 1000));
-    await upstream.ready;
-    if (closed) return;
-    const latest = await latestEventId(deps.db);
-    // An id from the future (another database, a restore) must not hide the events to come.
-    watermark = Math.min(options.lastEventId ?? latest, latest);
-    live = true;
-    await catchUp();
-    await sse.write(": live\n\n");
-    const recheckEvery = deps.config.EVENT_RECHECK_SECONDS * 1000;
-    timers.push(setInterval(recheck(deps, auth, viewer, finish, catchUp), recheckEvery));
+    await Promise.race([upstream.ready, finished]);
+    if (!closed) {
+      const latest = await latestEventId(deps.db);
+      // An id from the future (another database, a restore) must not hide the events to come.
+      watermark = Math.min(options.lastEventId ?? latest, latest);
+      live = true;
+      await catchUp();
+      await sse.write(": live\n\n");
+      const recheckEvery = deps.config.EVENT_RECHECK_SECONDS * 1000;
+      timers.push(setInterval(recheck(deps, auth, viewer, finish, catchUp), recheckEvery));
+    }
     reason = await finished;
     await sse.write(`: end ${reason}\n\n`);
   } catch (error) {
@@ -120,6 +124,7 @@ export async function runEventStream(deps: Deps, sse: SSEStreamingApi, options: 
     closed = true;
     for (const timer of timers) clearInterval(timer);
     options.signal.removeEventListener("abort", onClientGone);
+    deps.stopping?.removeEventListener("abort", onStopping);
     // Not waiting for a catch-up in flight: a client that stopped reading would block it forever.
     await upstream.release();
     deps.logger.debug("event stream closed", { userId: auth.userId, reason, lastEventId: watermark });
