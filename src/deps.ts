@@ -27,6 +27,12 @@ export interface Deps {
   metrics: Metrics;
   /** Runs work after the response without losing it (Workers' waitUntil, tracked promises on Node). */
   waitUntil(work: Promise<unknown>): void;
+  /**
+   * Aborted when this instance starts shutting down (Node's SIGTERM): long-lived responses (event
+   * streams) end at once, so their clients resume on another instance instead of waiting for the
+   * shutdown deadline. Workers have no such moment.
+   */
+  stopping?: AbortSignal;
 }
 
 /**

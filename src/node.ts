@@ -25,6 +25,7 @@ async function main(): Promise<void> {
     server,
     timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     logger,
+    endStreams: () => dependencies.endStreams(),
     // The relay first: a run in progress still needs the database and Redis.
     releaseResources: async () => {
       await relay.stop();

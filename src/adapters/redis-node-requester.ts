@@ -89,7 +89,7 @@ export class NodeHttpRequester implements Requester {
           if (this.readYourWrites && typeof syncToken === "string") this.upstashSyncToken = syncToken;
           const ok = response.statusCode !== undefined && response.statusCode < 300;
           if (streaming && ok) {
-            forwardEvents(response, req.onMessage as (data: string) => void);
+            forwardEvents(response, req, req.onMessage as (data: string) => void);
             resolve({ result: 1 as TResult });
             return;
           }
@@ -122,7 +122,25 @@ function readAll(response: http.IncomingMessage): Promise<string> {
   });
 }
 
-function forwardEvents(response: http.IncomingMessage, onMessage: (data: string) => void): void {
+/**
+ * Relays a subscription's `data:` lines. When the response ends without the subscriber having
+ * aborted it (the gateway died or closed it), the subscriber is told as Redis would tell it, with
+ * an `unsubscribe` message counting 0: otherwise it would wait for messages that never come.
+ */
+function forwardEvents(
+  response: http.IncomingMessage,
+  req: UpstashRequest,
+  onMessage: (data: string) => void,
+): void {
+  let ended = false;
+  const endedByServer = () => {
+    if (ended || req.signal?.aborted) return;
+    ended = true;
+    const [kind, target] = req.path ?? [];
+    onMessage(`${kind === "psubscribe" ? "punsubscribe" : "unsubscribe"},${target ?? ""},0`);
+  };
+  response.on("end", endedByServer);
+  response.on("close", endedByServer);
   let buffered = "";
   response.setEncoding("utf8");
   response.on("data", (chunk: string) => {

@@ -133,6 +133,7 @@ export const ConfigSchema = z.object({
   EVENT_RELAY_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
   EVENT_STREAM_MAX_SECONDS: z.coerce.number().int().min(10).max(3600).default(300),
   EVENT_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(60).default(15),
+  EVENT_RECHECK_SECONDS: z.coerce.number().int().min(1).max(300).default(5),
   EVENT_STREAM_TOKEN_TTL_SECONDS: z.coerce.number().int().min(5).max(600).default(60),
 
   /** Bearer token of `GET /metrics` (Node); unset, the route does not exist. */

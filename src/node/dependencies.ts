@@ -18,6 +18,8 @@ export interface NodeDependencies {
   deps: Deps;
   database: NodeDatabase;
   background: BackgroundTasks;
+  /** Ends the open event streams (see `Deps.stopping`). */
+  endStreams(): void;
   /** Drains background work, then closes the database and the Redis endpoint. */
   close(drainTimeoutMs: number): Promise<void>;
 }
@@ -43,6 +45,7 @@ export async function createNodeDependencies(config: Config, logger: Logger): Pr
     onRoundTrip: (durationMs, ok) => metrics.dependencyCall("redis", durationMs / 1000, ok),
   });
   const background = createBackgroundTasks(logger);
+  const stopping = new AbortController();
   const deps: Deps = {
     config,
     db: database.db,
@@ -52,6 +55,7 @@ export async function createNodeDependencies(config: Config, logger: Logger): Pr
     logger,
     metrics,
     waitUntil: (work) => background.waitUntil(work),
+    stopping: stopping.signal,
   };
   return {
     provider: {
@@ -65,6 +69,7 @@ export async function createNodeDependencies(config: Config, logger: Logger): Pr
     deps,
     database,
     background,
+    endStreams: () => stopping.abort(),
     async close(drainTimeoutMs) {
       const unfinished = await background.drain(drainTimeoutMs);
       if (unfinished > 0) logger.warn("background tasks unfinished at shutdown", { unfinished });

@@ -5,13 +5,16 @@ export interface ShutdownOptions {
   server: Server;
   timeoutMs: number;
   logger: Logger;
+  /** Ends long-lived responses (event streams) at once; requests still in flight are drained. */
+  endStreams(): void;
   /** Closes what the server used (background work, database, Redis) once requests are done. */
   releaseResources(): Promise<void>;
 }
 
 /**
- * Stops accepting connections, lets in-flight requests finish within the deadline, then releases
- * resources. Idle keep-alive connections are closed at once so they cannot hold the exit open.
+ * Stops accepting connections, ends the event streams (which would otherwise hold the shutdown
+ * for its whole deadline and then be cut without an end), lets in-flight requests finish within
+ * the deadline, then releases resources. Idle keep-alive connections are closed at once so they cannot hold the exit open.
  */
 export function createShutdown(options: ShutdownOptions): (reason: string) => Promise<void> {
   let shuttingDown: Promise<void> | undefined;
@@ -21,9 +24,13 @@ export function createShutdown(options: ShutdownOptions): (reason: string) => Pr
   };
 }
 
-async function shutDown({ server, timeoutMs, logger, releaseResources }: ShutdownOptions, reason: string) {
+async function shutDown(
+  { server, timeoutMs, logger, endStreams, releaseResources }: ShutdownOptions,
+  reason: string,
+) {
   logger.info("shutting down", { reason, timeoutMs });
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  endStreams();
   server.closeIdleConnections();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<"timeout">((resolve) => {

@@ -28,6 +28,7 @@ describe("graceful shutdown", () => {
       server,
       timeoutMs: 5000,
       logger: createLogger("silent"),
+      endStreams: () => {},
       releaseResources: async () => {
         events.push("released");
       },
@@ -53,6 +54,7 @@ describe("graceful shutdown", () => {
       server,
       timeoutMs: 200,
       logger: createLogger("silent"),
+      endStreams: () => {},
       releaseResources: async () => {
         released = true;
       },

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_PASSWORD, jsonRequest } from "../support/factories.ts";
 import {
   BUNDLED,
   FROM_SOURCE,
@@ -11,6 +12,7 @@ import {
   startNodeDoor,
   waitForListening,
 } from "../support/node-door.ts";
+import { readSse } from "../support/sse.ts";
 
 let cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -65,4 +67,67 @@ describe("the Node door (src/node.ts)", () => {
     }
     expect(output).not.toContain("short");
   });
+});
+
+describe("shutting down with open event streams", () => {
+  it("ends every stream at once with an end comment on SIGTERM, then exits 0 well before its deadline", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "tixgenius-door-"));
+    cleanup.push(() => rm(dataDir, { recursive: true, force: true }));
+    const port = await freePort();
+    // A deadline far beyond the test's: streams held until it would fail the test by timing out.
+    const started = startNodeDoor({
+      NODE_ENV: "development",
+      PORT: String(port),
+      DATA_DIR: dataDir,
+      SHUTDOWN_TIMEOUT_MS: "120000",
+    });
+    cleanup.push(async () => {
+      if (started.child.exitCode === null) started.child.kill("SIGKILL");
+    });
+    await waitForListening(started, 60_000);
+    const base = `http://127.0.0.1:${port}`;
+    const credentials = { email: `door-${Date.now()}@example.com`, password: DEFAULT_PASSWORD };
+    const registered = await fetch(
+      `${base}/v1/auth/register`,
+      jsonRequest("POST", { ...credentials, name: "Door" }),
+    );
+    expect(registered.status, await registered.text()).toBe(201);
+    const login = await fetch(`${base}/v1/auth/login`, jsonRequest("POST", credentials));
+    expect(login.status).toBe(200);
+    const { accessToken } = (await login.json()) as { accessToken: string };
+
+    const streams = await Promise.all(
+      [1, 2].map(async () => {
+        const abort = new AbortController();
+        const response = await fetch(`${base}/v1/events`, {
+          headers: { Authorization: `Bearer ${accessToken}` },
+          signal: abort.signal,
+        });
+        expect(response.status).toBe(200);
+        const stream = readSse(response, abort);
+        await stream.until((sse) => sse.comments.includes("live"), 10_000);
+        return stream;
+      }),
+    );
+    cleanup.push(async () => {
+      await Promise.all(streams.map((stream) => stream.close()));
+    });
+
+    started.child.kill("SIGTERM");
+    for (const stream of streams) {
+      await stream
+        .until((sse) => sse.done, 15_000)
+        .catch((error: Error) => {
+          throw new Error(`the stream was held open after SIGTERM: ${error.message}`);
+        });
+      expect(stream.comments.at(-1), "the stream said why it ended").toBe("end shutdown");
+    }
+    expect(await started.exited).toBe(0);
+    const lines = started
+      .output()
+      .split("\n")
+      .filter((line) => line.startsWith("{"))
+      .map((line) => JSON.parse(line) as { level: string; msg: string });
+    expect(lines.filter((line) => line.level === "warn" || line.level === "error")).toEqual([]);
+  }, 90_000);
 });

@@ -1,14 +1,16 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { createRedisClient } from "../../src/adapters/redis.ts";
+import { ConfigSchema } from "../../src/config/schema.ts";
 import { teamChannel, userChannel } from "../../src/features/events/channels.ts";
-import { VIEWER_RECHECK_MS } from "../../src/features/events/stream.ts";
 import { jsonRequest, type Session } from "../support/factories.ts";
 import { readSse } from "../support/sse.ts";
 import { signedIn } from "./support/accounts.ts";
 import { workerFetch } from "./support/requests.ts";
 
 const bindings = env as unknown as Record<string, string>;
+/** How often the Worker's open streams re-read their viewer (the bindings set no other value). */
+const RECHECK_MS = ConfigSchema.shape.EVENT_RECHECK_SECONDS.parse(bindings.EVENT_RECHECK_SECONDS) * 1000;
 // Straight to the gateway the Worker uses, to count subscribers as Redis sees them.
 const redis = createRedisClient({
   url: bindings.UPSTASH_REDIS_REST_URL ?? "",
@@ -174,9 +176,9 @@ describe("live events inside workerd", () => {
         jsonRequest("PATCH", { role: "manager" }, admin.headers),
       );
       expect(patched.status).toBe(200);
-      await stream.until((sse) => sse.done, VIEWER_RECHECK_MS + 2000);
+      await stream.until((sse) => sse.done, RECHECK_MS + 2000);
       expect(stream.comments).toContain("end view_changed");
     },
-    VIEWER_RECHECK_MS + 8000,
+    RECHECK_MS + 8000,
   );
 });

@@ -1,10 +1,10 @@
-import type { Redis } from "@upstash/redis";
 import type { SSEStreamingApi } from "hono/streaming";
 import type { Auth } from "../../app-env.ts";
 import type { Deps } from "../../deps.ts";
 import { sessionsOf } from "../auth/sessions.ts";
-import { ALL_TEAMS_PATTERN, type EventEnvelope, teamChannel, userChannel } from "./channels.ts";
+import type { EventEnvelope } from "./channels.ts";
 import { eventsAfter, latestEventId } from "./history.ts";
+import { subscribeFor } from "./subscription.ts";
 import {
   canSee,
   currentViewer,
@@ -14,18 +14,9 @@ import {
   type Viewer,
 } from "./visibility.ts";
 
-/** How often an open stream re-reads the viewer (role, status, teams, session) and polls the table. */
-export const VIEWER_RECHECK_MS = 5000;
 /** The `retry:` advice sent first: how long EventSource waits before reconnecting. */
 export const RECONNECT_ADVICE_MS = 3000;
 const REPLAY_PAGE = 100;
-const SUBSCRIBE_TIMEOUT_MS = 3000;
-/**
- * Beyond this many team channels a viewer listens to the all-teams pattern and filters locally:
- * every subscription is one long-lived HTTP request to the gateway, and a Worker may hold only
- * six outgoing connections per request, PostgreSQL's included.
- */
-const MAX_TEAM_CHANNELS = 2;
 
 export interface StreamOptions {
   auth: Auth;
@@ -41,7 +32,7 @@ export interface StreamOptions {
  * of truth, read in id (= commit) order after a watermark, so an event published late (by the
  * relay), out of order (two writers racing to Redis) or on several channels is still sent once,
  * in order, with no gap. Order: subscribe first, then replay after Last-Event-ID, then follow
- * doorbells; every VIEWER_RECHECK_MS the viewer is re-read (any change ends the stream) and the
+ * doorbells; every EVENT_RECHECK_SECONDS the viewer is re-read (any change ends the stream) and the
  * table is polled, which also covers a dead upstream subscription.
  */
 export async function runEventStream(deps: Deps, sse: SSEStreamingApi, options: StreamOptions) {
@@ -58,7 +49,10 @@ export async function runEventStream(deps: Deps, sse: SSEStreamingApi, options: 
   });
   if (options.signal.aborted) return;
   const onClientGone = () => finish("client_gone");
+  const onStopping = () => finish("shutdown");
   options.signal.addEventListener("abort", onClientGone);
+  deps.stopping?.addEventListener("abort", onStopping);
+  if (deps.stopping?.aborted) onStopping();
   sse.onAbort(onClientGone);
 
   let pending = false;
@@ -98,23 +92,29 @@ export async function runEventStream(deps: Deps, sse: SSEStreamingApi, options: 
   };
 
   const timers: ReturnType<typeof setInterval>[] = [];
-  const upstream = subscribeFor(deps, viewer, onDoorbell);
+  const upstream = subscribeFor(deps, viewer, {
+    onEvent: onDoorbell,
+    onRestored: () => {
+      if (live && !closed) void catchUp();
+    },
+  });
   let reason = "client_gone";
   try {
     await sse.write(`retry: ${RECONNECT_ADVICE_MS}\n\n`);
     const heartbeat = ": heartbeat\n\n";
     timers.push(setInterval(() => void sse.write(heartbeat), deps.config.EVENT_HEARTBEAT_SECONDS * 1000));
     timers.push(setTimeout(() => finish("max_duration"), deps.config.EVENT_STREAM_MAX_SECONDS * 1000));
-    if (!(await upstream.ready))
-      deps.logger.warn("event stream without pub/sub: polling only", { userId: auth.userId });
-    if (closed) return;
-    const latest = await latestEventId(deps.db);
-    // An id from the future (another database, a restore) must not hide the events to come.
-    watermark = Math.min(options.lastEventId ?? latest, latest);
-    live = true;
-    await catchUp();
-    await sse.write(": live\n\n");
-    timers.push(setInterval(recheck(deps, auth, viewer, finish, catchUp), VIEWER_RECHECK_MS));
+    await Promise.race([upstream.ready, finished]);
+    if (!closed) {
+      const latest = await latestEventId(deps.db);
+      // An id from the future (another database, a restore) must not hide the events to come.
+      watermark = Math.min(options.lastEventId ?? latest, latest);
+      live = true;
+      await catchUp();
+      await sse.write(": live\n\n");
+      const recheckEvery = deps.config.EVENT_RECHECK_SECONDS * 1000;
+      timers.push(setInterval(recheck(deps, auth, viewer, finish, catchUp), recheckEvery));
+    }
     reason = await finished;
     await sse.write(`: end ${reason}\n\n`);
   } catch (error) {
@@ -124,6 +124,7 @@ export async function runEventStream(deps: Deps, sse: SSEStreamingApi, options: 
     closed = true;
     for (const timer of timers) clearInterval(timer);
     options.signal.removeEventListener("abort", onClientGone);
+    deps.stopping?.removeEventListener("abort", onStopping);
     // Not waiting for a catch-up in flight: a client that stopped reading would block it forever.
     await upstream.release();
     deps.logger.debug("event stream closed", { userId: auth.userId, reason, lastEventId: watermark });
@@ -158,74 +159,4 @@ function recheck(
       checking = false;
     }
   };
-}
-
-/** The channels a viewer listens to: its teams' (or all of them) and its own user channel. */
-export function upstreamOf(viewer: Viewer): { channels: string[]; patterns: string[] } {
-  if (viewer.role === "admin") return { channels: [], patterns: [ALL_TEAMS_PATTERN] };
-  const own = userChannel(viewer.userId);
-  if (viewer.teamIds.length > MAX_TEAM_CHANNELS) return { channels: [own], patterns: [ALL_TEAMS_PATTERN] };
-  return { channels: [...viewer.teamIds.map(teamChannel), own], patterns: [] };
-}
-
-/**
- * Subscribes through @upstash/redis (one SSE request to the gateway per channel or pattern).
- * `ready` resolves true once Redis confirmed every subscription, false on an error or timeout;
- * `release` aborts every upstream request, which makes the gateway unsubscribe.
- */
-function subscribeFor(
-  deps: Pick<Deps, "redis" | "logger">,
-  viewer: Viewer,
-  onEvent: (event: EventEnvelope) => void,
-) {
-  const { channels, patterns } = upstreamOf(viewer);
-  const subscribers: ReturnType<Redis["subscribe"]>[] = [];
-  let settle: (ok: boolean) => void = () => {};
-  const ready = new Promise<boolean>((resolve) => {
-    settle = resolve;
-  });
-  const timeout = setTimeout(() => settle(false), SUBSCRIBE_TIMEOUT_MS);
-  let confirmed = 0;
-  const confirm = () => {
-    if (++confirmed === channels.length + patterns.length) settle(true);
-  };
-  const listen = (subscriber: ReturnType<Redis["subscribe"]>) => {
-    subscriber.on("error", (error) => {
-      deps.logger.warn("event subscription failed", { error });
-      settle(false);
-    });
-    subscribers.push(subscriber);
-    return subscriber;
-  };
-  if (channels.length > 0) {
-    const subscriber = listen(deps.redis.subscribe<unknown>(channels));
-    subscriber.on("subscribe", confirm);
-    subscriber.on("message", ({ message }) => deliver(message, onEvent));
-  }
-  if (patterns.length > 0) {
-    const subscriber = listen(deps.redis.psubscribe<unknown>(patterns));
-    subscriber.on("psubscribe", confirm);
-    subscriber.on("pmessage", ({ message }) => deliver(message, onEvent));
-  }
-  return {
-    ready: ready.finally(() => clearTimeout(timeout)),
-    async release() {
-      clearTimeout(timeout);
-      settle(false);
-      await Promise.all(subscribers.map((subscriber) => subscriber.unsubscribe()));
-    },
-  };
-}
-
-function deliver(message: unknown, onEvent: (event: EventEnvelope) => void) {
-  let value = message;
-  if (typeof value === "string") {
-    try {
-      value = JSON.parse(value);
-    } catch {
-      return;
-    }
-  }
-  const event = value as Partial<EventEnvelope> | null;
-  if (typeof event?.id === "number" && typeof event.reporterId === "string") onEvent(event as EventEnvelope);
 }
