@@ -3,7 +3,10 @@ import { createUser, freshIp, login, type Session } from "../../support/factorie
 import { burst, countBy, expectProblem, readReply, sendJson, useLoadedApp } from "./support.ts";
 
 // The default limits: 25 refreshes of one session stay under RATE_LIMIT_REFRESH (30 a minute).
-const loaded = useLoadedApp({});
+// Without the reuse grace period, every presentation after the first is reuse; with it (the
+// default), they are the same client's concurrent refreshes.
+const loaded = useLoadedApp({ REFRESH_REUSE_GRACE_SECONDS: "0" });
+const withGrace = useLoadedApp({});
 const RACERS = 25;
 
 /**
@@ -19,7 +22,7 @@ const RACERS = 25;
  * removed: the losers still get 401, but nothing is detected and the winner's tokens keep
  * working; checked once), or if rotation stops being atomic (several 200s).
  */
-describe("concurrent refreshes of one refresh token", () => {
+describe("concurrent refreshes of one refresh token, REFRESH_REUSE_GRACE_SECONDS=0", () => {
   it("one 200, the rest 401, and the session family is revoked as documented", async () => {
     const { ctx, server } = loaded;
     const user = await createUser(ctx);
@@ -79,5 +82,52 @@ describe("concurrent refreshes of one refresh token", () => {
     expect(sessions.body.data).toHaveLength(1);
     expect(sessions.body.data[0].current).toBe(true);
     expect((await refreshWith(otherDevice.refreshToken)).status).toBe(200);
+  });
+});
+
+/**
+ * The same race with the default grace period: the rotation script answers every presentation
+ * after the first, within the period, with the one successor it already stored. Fails if the
+ * grace branch of ROTATE_REFRESH_SCRIPT goes (24 × 401, family revoked) or if successors stop
+ * being derived from the token they replace (several different tokens, all but one dead).
+ */
+describe("concurrent refreshes of one refresh token, default grace period", () => {
+  it("all 200 with one and the same successor, which goes on rotating; nothing revoked", async () => {
+    const { ctx, server } = withGrace;
+    const racing = await login(ctx, await createUser(ctx));
+    const reuseWarnings = () => ctx.logs.filter((line) => line.reason === "refresh_token_reuse").length;
+    const warningsBefore = reuseWarnings();
+
+    const replies = await burst(
+      server,
+      Array.from(
+        { length: RACERS },
+        () => () =>
+          sendJson(
+            server,
+            "POST",
+            "/v1/auth/refresh",
+            null,
+            { refreshToken: racing.refreshToken },
+            { "X-Forwarded-For": freshIp() },
+          ),
+      ),
+    );
+
+    expect(countBy(replies, (reply) => String(reply.status))).toEqual({ 200: RACERS });
+    const successors = new Set(replies.map((reply) => (reply.body as Session).refreshToken));
+    expect(successors.size).toBe(1);
+    expect(reuseWarnings()).toBe(warningsBefore);
+    const next = await readReply(
+      await sendJson(
+        server,
+        "POST",
+        "/v1/auth/refresh",
+        null,
+        { refreshToken: [...successors][0] },
+        { "X-Forwarded-For": freshIp() },
+      ),
+    );
+    expect(next.status).toBe(200);
   });
 });
