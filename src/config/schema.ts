@@ -112,6 +112,8 @@ export const ConfigSchema = z.object({
     .int()
     .min(300)
     .default(30 * 24 * 3600),
+  /** How long the token just rotated is answered again, with the same successor (0: never). */
+  REFRESH_REUSE_GRACE_SECONDS: z.coerce.number().int().min(0).max(60).default(10),
 
   RATE_LIMIT_LOGIN: rateLimitPolicy.prefault("5/900"),
   RATE_LIMIT_REGISTER: rateLimitPolicy.prefault("10/3600"),

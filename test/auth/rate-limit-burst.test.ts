@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createUser, freshIp, jsonRequest, uniqueEmail } from "../support/factories.ts";
+import { createUser, freshIp, jsonRequest, login, uniqueEmail } from "../support/factories.ts";
 import { createTestContext, type TestContext } from "../support/test-context.ts";
 
 /**
@@ -78,6 +78,20 @@ describe("a burst of requests at once lets exactly the limit through", () => {
       ),
     );
     expect(tally(statuses)).toEqual({ 201: LIMIT, 429: BURST - LIMIT });
+  });
+
+  it("refresh, per session: one valid token presented at once from many addresses", async () => {
+    const session = await login(ctx, await createUser(ctx));
+    const statuses = await statusesOf(
+      Array.from({ length: BURST }, () =>
+        ctx.app.request(
+          "/v1/auth/refresh",
+          jsonRequest("POST", { refreshToken: session.refreshToken }, { "X-Forwarded-For": freshIp() }),
+        ),
+      ),
+    );
+    // Within the reuse grace period every presentation that passes the limit is answered.
+    expect(tally(statuses)).toEqual({ 200: LIMIT, 429: BURST - LIMIT });
   });
 
   it("refresh, per IP: tokens that prove nothing, from one address", async () => {

@@ -8,7 +8,10 @@ import { createTestContext, type TestContext } from "../support/test-context.ts"
 
 let ctx: TestContext;
 beforeAll(async () => {
-  ctx = await createTestContext({ env: { TRUST_PROXY: "true", RATE_LIMIT_LOGIN: "5/900" } });
+  // A generous Redis deadline: on a busy machine a 503 (failing closed) would read as a refusal.
+  ctx = await createTestContext({
+    env: { TRUST_PROXY: "true", RATE_LIMIT_LOGIN: "5/900", RATE_LIMIT_TIMEOUT_MS: "5000" },
+  });
 });
 afterAll(() => ctx.close());
 

@@ -4,7 +4,7 @@ import { createUser, freshIp, jsonRequest, login } from "../support/factories.ts
 import { createTestContext, type TestContext } from "../support/test-context.ts";
 
 const IDLE_SECONDS = 3600;
-const ABSOLUTE_SECONDS = 7200;
+const ABSOLUTE_SECONDS = 3 * IDLE_SECONDS;
 let offsetMs = 0;
 let ctx: TestContext;
 
@@ -35,17 +35,39 @@ describe("refresh token lifetimes", () => {
     expect(ttl).toBeGreaterThan((IDLE_SECONDS - 60) * 1000);
     expect(ttl).toBeLessThanOrEqual(IDLE_SECONDS * 1000);
 
+    // Every refresh starts a new idle period: two refreshes each almost an idle lifetime apart...
+    offsetMs = (IDLE_SECONDS - 60) * 1000;
     const rotated = await refresh(session.refreshToken);
     expect(rotated.status).toBe(200);
-    // Every refresh starts a new idle period (but never past the absolute limit).
     expect(await ctx.deps.redis.pttl(sessionKey(sessionId))).toBeGreaterThan((IDLE_SECONDS - 60) * 1000);
+    offsetMs = 2 * (IDLE_SECONDS - 60) * 1000;
+    const again = await refresh(((await rotated.json()) as { refreshToken: string }).refreshToken);
+    expect(again.status).toBe(200);
+
+    // ...but a full idle lifetime without one ends the session, on the app's clock as in Redis.
+    offsetMs += (IDLE_SECONDS + 1) * 1000;
+    const idle = await refresh(((await again.json()) as { refreshToken: string }).refreshToken);
+    expect(idle.status).toBe(401);
+    expect(await ctx.deps.redis.exists(sessionKey(sessionId))).toBe(0);
+    offsetMs = 0;
   });
 
   it("expires a session at its absolute lifetime however active it is", async () => {
     offsetMs = 0;
-    const session = await login(ctx, await createUser(ctx));
+    let { refreshToken: current } = await login(ctx, await createUser(ctx));
+    // Refreshed within every idle period, the session lives until its absolute end.
+    for (
+      let atSeconds = IDLE_SECONDS - 600;
+      atSeconds < ABSOLUTE_SECONDS - 600;
+      atSeconds += IDLE_SECONDS - 600
+    ) {
+      offsetMs = atSeconds * 1000;
+      const kept = await refresh(current);
+      expect(kept.status).toBe(200);
+      current = ((await kept.json()) as { refreshToken: string }).refreshToken;
+    }
     offsetMs = (ABSOLUTE_SECONDS - 600) * 1000;
-    const nearTheEnd = await refresh(session.refreshToken);
+    const nearTheEnd = await refresh(current);
     expect(nearTheEnd.status).toBe(200);
     const { refreshToken, accessToken } = (await nearTheEnd.json()) as {
       refreshToken: string;

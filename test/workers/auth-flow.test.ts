@@ -1,7 +1,17 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_PASSWORD, freshIp, jsonRequest, uniqueEmail } from "../support/factories.ts";
 import { createUser, fetchMe, login, refreshWithBody } from "./support/accounts.ts";
-import { workerFetch } from "./support/requests.ts";
+import { workerFetch, workerFetchWith } from "./support/requests.ts";
+
+// The same Worker with the reuse grace period off: every second presentation is reuse.
+const graceOff = { ...env, REFRESH_REUSE_GRACE_SECONDS: "0" };
+const refreshWithoutGrace = (refreshToken: string) =>
+  workerFetchWith(
+    graceOff,
+    "/v1/auth/refresh",
+    jsonRequest("POST", { refreshToken }, { "CF-Connecting-IP": freshIp() }),
+  );
 
 interface TokenPairBody {
   accessToken: string;
@@ -105,20 +115,23 @@ describe("register → login → me → refresh → logout inside workerd", () =
     expect(next.refreshToken).not.toBe(session.refreshToken);
     expect(response.headers.get("Set-Cookie")).toContain(`tix_refresh=${next.refreshToken}`);
     expect((await fetchMe(next.accessToken)).status).toBe(200);
-    // The cookie's token was rotated like a body token: it is single use.
-    expect((await refreshWithBody(session.refreshToken)).status).toBe(401);
+    // The cookie's token was rotated like a body token: presented again within the reuse grace
+    // period (another tab), it gets the same successor, not a second one.
+    const again = await refreshWithBody(session.refreshToken);
+    expect(again.status).toBe(200);
+    expect(((await again.json()) as TokenPairBody).refreshToken).toBe(next.refreshToken);
   });
 });
 
 describe("refresh token families (RFC 9700 §4.14.2) inside workerd", () => {
   it("revokes the whole family when a used refresh token comes back", async () => {
     const first = await login(await createUser());
-    const secondResponse = await refreshWithBody(first.refreshToken);
+    const secondResponse = await refreshWithoutGrace(first.refreshToken);
     expect(secondResponse.status).toBe(200);
     const second = (await secondResponse.json()) as TokenPairBody;
     expect((await fetchMe(second.accessToken)).status).toBe(200);
 
-    const replay = await refreshWithBody(first.refreshToken);
+    const replay = await refreshWithoutGrace(first.refreshToken);
 
     expect(replay.status).toBe(401);
     expect(((await replay.json()) as { code: string }).code).toBe("invalid_refresh_token");
@@ -146,14 +159,32 @@ describe("refresh token families (RFC 9700 §4.14.2) inside workerd", () => {
     expect((await refreshWithBody(session.refreshToken)).status).toBe(200);
   });
 
-  it("lets at most one of several concurrent refreshes of one token succeed", async () => {
+  it("answers concurrent refreshes of one token with one successor, revoking nothing", async () => {
+    const session = await login(await createUser());
+
+    const replies = await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        const response = await refreshWithBody(session.refreshToken);
+        return { status: response.status, body: (await response.json()) as TokenPairBody };
+      }),
+    );
+
+    expect(replies.map((reply) => reply.status)).toEqual(Array(8).fill(200));
+    const successors = new Set(replies.map((reply) => reply.body.refreshToken));
+    expect(successors.size).toBe(1);
+    for (const reply of replies) expect((await fetchMe(reply.body.accessToken)).status).toBe(200);
+    expect((await refreshWithBody([...successors][0] as string)).status).toBe(200);
+  });
+
+  it("with REFRESH_REUSE_GRACE_SECONDS=0, lets exactly one of concurrent refreshes through", async () => {
     const session = await login(await createUser());
 
     const statuses = await Promise.all(
-      Array.from({ length: 8 }, async () => (await refreshWithBody(session.refreshToken)).status),
+      Array.from({ length: 8 }, async () => (await refreshWithoutGrace(session.refreshToken)).status),
     );
 
-    expect(statuses.filter((status) => status === 200).length).toBeLessThanOrEqual(1);
-    expect(statuses.every((status) => status === 200 || status === 401)).toBe(true);
+    expect(statuses.filter((status) => status === 200)).toHaveLength(1);
+    expect(statuses.filter((status) => status === 401)).toHaveLength(7);
+    expect((await fetchMe(session.accessToken)).status).toBe(401);
   });
 });

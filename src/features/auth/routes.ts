@@ -57,7 +57,8 @@ const refresh = createRoute({
   path: "/refresh",
   tags,
   summary: "Rotate the refresh token (body or cookie) for a new token pair",
-  description: "Single use: presenting an already used refresh token ends its whole session.",
+  description:
+    "Single use: presenting an already used refresh token ends its whole session, except the token rotated within the last REFRESH_REUSE_GRACE_SECONDS (another tab refreshing at once), which gets the same new token.",
   middleware: [rateLimit("refresh", { by: refreshLimitKey, failClosed: true })],
   request: { body: { ...jsonBody(RefreshRequest), required: false } },
   responses: {

@@ -1,6 +1,6 @@
 import type { Redis } from "@upstash/redis";
 import type { Config } from "../../config/schema.ts";
-import { randomToken, sha256Hex } from "../../lib/crypto.ts";
+import { hmacSha256Base64url, importHmacKey, randomToken, sha256Hex } from "../../lib/crypto.ts";
 import { ROTATE_REFRESH_SCRIPT, sessionKey, usedRefreshKey, userSessionsKey } from "./session-keys.ts";
 
 /** 256 bits: well above RFC 9700's 128-bit floor for opaque refresh tokens. */
@@ -31,7 +31,18 @@ export type RotationResult =
 export function createSessionStore(redis: Redis, config: Config) {
   const idleMs = config.REFRESH_IDLE_TTL_SECONDS * 1000;
   const absoluteMs = config.REFRESH_ABSOLUTE_TTL_SECONDS * 1000;
+  const graceMs = config.REFRESH_REUSE_GRACE_SECONDS * 1000;
   const rotateScript = redis.createScript<[string, string?]>(ROTATE_REFRESH_SCRIPT);
+  // A key of its own for successors, derived from the server secret under its own label.
+  const successorKey = importHmacKey(`refresh-successor:${config.JWT_SECRET}`);
+
+  /**
+   * A token's successor is derived from it (HMAC under a server key: 256 bits no one else can
+   * compute) rather than drawn at random, so a second presentation within the grace period gets
+   * the very same successor, which Redis thus never has to hold in clear.
+   */
+  const successorOf = async (sessionId: string, refreshToken: string) =>
+    `${sessionId}.${await hmacSha256Base64url(await successorKey, refreshToken)}`;
 
   return {
     async create(userId: string, meta: SessionMeta, now: Date): Promise<NewSession> {
@@ -58,11 +69,18 @@ export function createSessionStore(redis: Redis, config: Config) {
     async rotate(refreshToken: string, now: Date): Promise<RotationResult> {
       const sessionId = sessionIdOf(refreshToken);
       if (!sessionId) return { outcome: "invalid" };
-      const replacement = `${sessionId}.${randomToken(REFRESH_SECRET_BYTES)}`;
+      const replacement = await successorOf(sessionId, refreshToken);
       const presentedHash = await sha256Hex(refreshToken);
       const [outcome, userId] = await rotateScript.exec(
         [sessionKey(sessionId), usedRefreshKey(presentedHash)],
-        [presentedHash, await sha256Hex(replacement), String(now.getTime()), String(idleMs), sessionId],
+        [
+          presentedHash,
+          await sha256Hex(replacement),
+          String(now.getTime()),
+          String(idleMs),
+          sessionId,
+          String(graceMs),
+        ],
       );
       if (outcome === "rotated" && userId) return { outcome, userId, sessionId, refreshToken: replacement };
       return { outcome: outcome === "reused" || outcome === "expired" ? outcome : "invalid" };
