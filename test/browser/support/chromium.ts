@@ -1,0 +1,28 @@
+import { existsSync } from "node:fs";
+import { type Browser, chromium } from "playwright-core";
+
+/** Debian's Chromium (`apt-get install chromium`): Playwright cannot download its own here. */
+export const CHROMIUM_PATH = "/usr/bin/chromium";
+
+export const hasChromium = existsSync(CHROMIUM_PATH);
+
+/**
+ * Headless, and quiet on the network: without the background-networking flags Chromium dials
+ * Google's services at start, which a closed network refuses. Playwright gives every launch a
+ * fresh temporary user-data-dir.
+ */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}
