@@ -215,6 +215,34 @@ describe.skipIf(!hasChromium)(
         },
       );
 
+      it.skipIf(!runs).for([
+        ["README.md", SNIPPETS.readmeEvents],
+        ["docs/EVENTS.md", SNIPPETS.docsEvents],
+      ] as const)(
+        "%s's EventSource code reports a session ended under an open stream instead of retrying forever",
+        async ([, snippet], { expect }) => {
+          const context = await browser.newContext();
+          const page = await openFrontend(context, pages.origin, target.url);
+          await signIn(page);
+          const streams = await watchStreams(page);
+          const opened = page.waitForResponse(
+            (response) => new URL(response.url()).pathname === "/v1/events",
+          );
+          await page.addScriptTag({ content: snippet() });
+          expect((await opened).status()).toBe(200);
+
+          // The stream notices within seconds and ends; the reconnect's token request is a 401,
+          // and so is the refresh that follows.
+          expect(
+            await page.evaluate(async () => (await api("/v1/auth/logout", { method: "POST" })).status),
+          ).toBe(204);
+          await page.waitForFunction(() => errors.length > 0);
+          expect((await page.evaluate(() => errors))[0]).toContain("401");
+          expect(streams.urls).toHaveLength(1);
+          await context.close();
+        },
+      );
+
       it.skipIf(!runs)("renders /docs with every request served by the API itself", async ({ expect }) => {
         const context = await browser.newContext();
         const leaving: string[] = [];
