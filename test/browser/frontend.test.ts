@@ -1,7 +1,7 @@
 import type { Browser, Page, Request, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { API_TITLE } from "../../src/features/docs/routes.ts";
-import { hasChromium, launchChromium } from "./support/chromium.ts";
+import { CHROMIUM_PATH, hasChromium, launchChromium } from "./support/chromium.ts";
 import { adminClient, openFrontend, receivedFor, signIn } from "./support/frontend.ts";
 import { type PageServer, startPageServer } from "./support/page-server.ts";
 import { SNIPPETS } from "./support/snippets.ts";
@@ -11,8 +11,8 @@ const databaseUrl = process.env.DATABASE_URL || undefined;
 const redisUrl = process.env.REDIS_URL || undefined;
 
 // Never a silent pass: without Chromium the suite is reported skipped, and CI must have it.
-it.runIf(process.env.CI === "true" && !hasChromium)("has Chromium at /usr/bin/chromium in CI", () => {
-  expect.fail("CI=true but /usr/bin/chromium is missing: .ci/run installs it with apt-get");
+it.runIf(process.env.CI === "true" && !hasChromium)(`has Chromium at ${CHROMIUM_PATH} in CI`, () => {
+  expect.fail(`CI=true but ${CHROMIUM_PATH} is missing: .ci/run installs it with apt-get`);
 });
 
 const targets: [string, (options: TargetOptions) => Promise<Target>, boolean][] = [

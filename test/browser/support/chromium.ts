@@ -1,8 +1,11 @@
 import { existsSync } from "node:fs";
 import { type Browser, chromium } from "playwright-core";
 
-/** Debian's Chromium (`apt-get install chromium`): Playwright cannot download its own here. */
-export const CHROMIUM_PATH = "/usr/bin/chromium";
+/**
+ * Debian's Chromium (`apt-get install chromium`): Playwright cannot download its own here.
+ * CHROMIUM_PATH names another Chromium-based browser (GitHub's runners have Chrome, not Chromium).
+ */
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 
 export const hasChromium = existsSync(CHROMIUM_PATH);
 
