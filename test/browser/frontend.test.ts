@@ -121,13 +121,17 @@ describe.skipIf(!hasChromium)(
             first.evaluate(() => refresh()),
             second.evaluate(() => refresh()),
           ]);
-          expect(refreshes.map((result) => result.status)).toEqual(["fulfilled", "fulfilled"]);
+          await expect.poll(() => sent.length).toBe(2); // the events trail the pages' promises
           const cookiesSent = await Promise.all(
             sent.map(async (request) => (await request.allHeaders()).cookie),
           );
           expect(cookiesSent).toHaveLength(2);
           expect(cookiesSent[0]).toContain("tix_refresh=");
           expect(cookiesSent[1]).toBe(cookiesSent[0]);
+          // Without a grace period the second presentation of the token would end the session.
+          expect(
+            refreshes.map((result) => (result.status === "rejected" ? String(result.reason) : "ok")),
+          ).toEqual(["ok", "ok"]);
           await context.unroute((url) => url.pathname === "/v1/auth/refresh");
 
           // Both stay signed in: their access tokens work, and each can refresh again afterwards.
