@@ -19,7 +19,7 @@ export default defineConfig({
         test: {
           name: "browser",
           include: ["test/browser/**/*.test.ts"],
-          testTimeout: 60_000,
+          testTimeout: 150_000,
           hookTimeout: 240_000,
         },
       },

@@ -1,7 +1,7 @@
 import type { Browser, Page, Request, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { API_TITLE } from "../../src/features/docs/routes.ts";
-import { CHROMIUM_PATH, hasChromium, launchChromium } from "./support/chromium.ts";
+import { CHROMIUM_PATH, hasChromium, launchChromium, newContext } from "./support/chromium.ts";
 import { adminClient, openFrontend, receivedFor, signIn } from "./support/frontend.ts";
 import { type PageServer, startPageServer } from "./support/page-server.ts";
 import { SNIPPETS } from "./support/snippets.ts";
@@ -64,7 +64,7 @@ describe.skipIf(!hasChromium)(
       it.skipIf(!runs)(
         "signs in with the cookie, and a 401 refreshes from it once and retries",
         async ({ expect }) => {
-          const context = await browser.newContext();
+          const context = await newContext(browser);
           const page = await openFrontend(context, pages.origin, target.url);
           await signIn(page);
 
@@ -88,7 +88,7 @@ describe.skipIf(!hasChromium)(
       it.skipIf(!runs)(
         "keeps two tabs signed in when both refresh at the same moment",
         async ({ expect }) => {
-          const context = await browser.newContext();
+          const context = await newContext(browser);
           const [first, second] = [
             await openFrontend(context, pages.origin, target.url),
             await openFrontend(context, pages.origin, target.url),
@@ -121,7 +121,7 @@ describe.skipIf(!hasChromium)(
             first.evaluate(() => refresh()),
             second.evaluate(() => refresh()),
           ]);
-          await expect.poll(() => sent.length).toBe(2); // the events trail the pages' promises
+          await expect.poll(() => sent.length, { timeout: 30_000 }).toBe(2); // the events trail the pages' promises
           const cookiesSent = await Promise.all(
             sent.map(async (request) => (await request.allHeaders()).cookie),
           );
@@ -152,7 +152,7 @@ describe.skipIf(!hasChromium)(
       ] as const)(
         "%s's EventSource code starts with no id, then resumes after the stream ends without losing an event",
         async ([, snippet], { expect }) => {
-          const context = await browser.newContext();
+          const context = await newContext(browser);
           const page = await openFrontend(context, pages.origin, target.url);
           await signIn(page);
           const admin = await adminClient(target.url);
@@ -204,7 +204,7 @@ describe.skipIf(!hasChromium)(
       ] as const)(
         "%s's EventSource code reports a stream the server refuses instead of retrying forever",
         async ([, snippet], { expect }) => {
-          const context = await browser.newContext();
+          const context = await newContext(browser);
           const page = await openFrontend(context, pages.origin, target.url);
           await signIn(page);
           const streams = await watchStreams(page);
@@ -225,7 +225,7 @@ describe.skipIf(!hasChromium)(
       ] as const)(
         "%s's EventSource code reports a session ended under an open stream instead of retrying forever",
         async ([, snippet], { expect }) => {
-          const context = await browser.newContext();
+          const context = await newContext(browser);
           const page = await openFrontend(context, pages.origin, target.url);
           await signIn(page);
           const streams = await watchStreams(page);
@@ -248,7 +248,7 @@ describe.skipIf(!hasChromium)(
       );
 
       it.skipIf(!runs)("renders /docs with every request served by the API itself", async ({ expect }) => {
-        const context = await browser.newContext();
+        const context = await newContext(browser);
         const leaving: string[] = [];
         await context.route("**/*", (route) => {
           const { hostname } = new URL(route.request().url());

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { type Browser, chromium } from "playwright-core";
+import { type Browser, type BrowserContext, chromium } from "playwright-core";
 
 /**
  * Debian's Chromium (`apt-get install chromium`): Playwright cannot download its own here.
@@ -28,4 +28,14 @@ export function launchChromium(): Promise<Browser> {
       "--disable-sync",
     ],
   });
+}
+
+/**
+ * A context of its own per test (cookies, storage). Waits get a minute: the suite shares two
+ * cores with the rest of `npm test`, and every wait ends as soon as what it awaits happens.
+ */
+export async function newContext(browser: Browser): Promise<BrowserContext> {
+  const context = await browser.newContext();
+  context.setDefaultTimeout(60_000);
+  return context;
 }
