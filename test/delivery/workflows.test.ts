@@ -143,6 +143,13 @@ describe(".github/workflows/ci.yml", () => {
     expect(String(env.CI)).toBe("true");
   });
 
+  it("gives the browser suite a Chrome, which it requires under CI=true", () => {
+    const test = jobs.test as Job;
+    const testStep = test.steps[indexOfRun(test, /^npm test$/)] as Step;
+    const env = { ...test.env, ...testStep.env } as Record<string, string>;
+    expect(env.CHROMIUM_PATH).toMatch(/^\/usr\/bin\/(google-chrome|chromium)/);
+  });
+
   it("dry-runs the Workers bundle of both environments", () => {
     const commands = runs(jobs.test as Job).join("\n");
     for (const { environment } of DEPLOYS) {
