@@ -60,7 +60,11 @@ export async function roundTripViolation(
   return undefined;
 }
 
-/** The tickets list sorted by dueAt, positioned on this instant: the page after it must load. */
+/**
+ * The tickets list by due date up to this instant, in both directions, one row a page: the page
+ * after its first row must load. Descending starts at this ticket (or one due at the same time);
+ * ascending at the earliest due date the caller can see, so cursors carry early years often.
+ */
 async function pagePast(
   send: Send,
   dueAt: number,
@@ -68,18 +72,15 @@ async function pagePast(
 ): Promise<string | undefined> {
   const before = new Date(dueAt + 1);
   if (before.getUTCFullYear() > 9999) return undefined;
-  const first = await send(`/v1/tickets?sort=-dueAt&limit=1&dueBefore=${before.toISOString()}`, {
-    headers: auth,
-  });
-  if (first.status !== 200) return `listing by dueBefore ${before.toISOString()} answered ${first.status}`;
-  const page = (await first.json()) as { nextCursor: string | null };
-  if (!page.nextCursor) return undefined;
-  const next = await send(
-    `/v1/tickets?sort=-dueAt&limit=1&dueBefore=${before.toISOString()}&cursor=${page.nextCursor}`,
-    { headers: auth },
-  );
-  await next.body?.cancel();
-  return next.status === 200
-    ? undefined
-    : `the page after dueAt ${before.toISOString()} answered ${next.status}`;
+  for (const sort of ["-dueAt", "dueAt"]) {
+    const list = `/v1/tickets?sort=${sort}&limit=1&dueBefore=${before.toISOString()}`;
+    const first = await send(list, { headers: auth });
+    if (first.status !== 200) return `${list} answered ${first.status}`;
+    const page = (await first.json()) as { nextCursor: string | null };
+    if (!page.nextCursor) continue;
+    const next = await send(`${list}&cursor=${page.nextCursor}`, { headers: auth });
+    await next.body?.cancel();
+    if (next.status !== 200) return `the page after the first of ${list} answered ${next.status}`;
+  }
+  return undefined;
 }
