@@ -7,7 +7,12 @@ import { decodeCursor, encodeCursor } from "./cursor.ts";
  */
 export const ListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(25).openapi({ description: "Page size, 1 to 100" }),
-  cursor: z.string().max(512).optional().openapi({ description: "nextCursor of the previous page" }),
+  cursor: z
+    .string()
+    .min(1)
+    .max(512)
+    .optional()
+    .openapi({ description: "nextCursor of the previous page (omit it for the first page)" }),
   count: z
     .enum(["true", "false"])
     .transform((flag) => flag === "true")

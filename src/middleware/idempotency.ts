@@ -2,11 +2,12 @@ import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app-env.ts";
 import { sha256Hex } from "../lib/crypto.ts";
 import { AppError, BadRequestError, ConflictError } from "../lib/errors.ts";
+import { IDEMPOTENCY_KEY_PATTERN } from "../lib/openapi.ts";
 
 const DAY_SECONDS = 24 * 3600;
 /** Bounds how long a crashed first attempt can block its retries. */
 const IN_FLIGHT_SECONDS = 60;
-const KEY_FORMAT = /^[\x21-\x7e]{1,128}$/;
+const KEY_FORMAT = new RegExp(IDEMPOTENCY_KEY_PATTERN);
 const REPLAYED_HEADERS = ["content-type", "location", "etag"];
 
 interface StoredResponse {

@@ -1,6 +1,6 @@
-import { eq } from "drizzle-orm";
+import { eq, like } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { tickets, users } from "../../src/db/schema.ts";
+import { teams, tickets, users } from "../../src/db/schema.ts";
 import { freshIp, jsonRequest, type Session, signedIn } from "../support/factories.ts";
 import { createTestContext, type TestContext } from "../support/test-context.ts";
 
@@ -76,6 +76,17 @@ describe("bodies", () => {
     expect((await problemOf(response)).code).toBe("unstorable_character");
     const [row] = await ctx.deps.db.select().from(users).where(eq(users.id, reporter.user.id));
     expect(row?.name).not.toContain("au");
+  });
+
+  it("answers a lone surrogate in a stored text with 400, never storing U+FFFD in its place", async () => {
+    const { session } = await signedIn(ctx, "manager");
+    for (const name of ["\udfff", "team \ud800"]) {
+      const response = await ctx.app.request("/v1/teams", jsonRequest("POST", { name }, session.headers));
+      expect(response.status, JSON.stringify(name)).toBe(400);
+      expect((await problemOf(response)).code).toBe("unstorable_character");
+    }
+    const stored = await ctx.deps.db.select().from(teams).where(like(teams.name, "%\ufffd%"));
+    expect(stored).toHaveLength(0);
   });
 
   it("answers a NUL character in a query parameter with 400, not 500", async () => {

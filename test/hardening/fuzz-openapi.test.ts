@@ -1,11 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fuzzApi } from "../support/fuzz/runner.ts";
+import { nodeTarget } from "../support/fuzz/node-target.ts";
+import { type FuzzSummary, fuzzApi } from "../support/fuzz/runner.ts";
 import { createTestContext, type TestContext } from "../support/test-context.ts";
 
 const GENEROUS = "1000000/60";
-const seed = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : Date.now() % 2 ** 31;
-const requests = Number(process.env.FUZZ_REQUESTS ?? 10_000);
+/** The seed CI always runs (a regression stays caught), and one that changes with every run. */
+const PINNED_SEED = 20_261_205;
+const rotatingSeed = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : Date.now() % 2 ** 31;
+const requests = Number(process.env.FUZZ_REQUESTS ?? 3_000);
 const concurrency = Number(process.env.FUZZ_CONCURRENCY ?? 16);
+/**
+ * Valid requests (every part as the document allows, from a role the route allows) must mostly
+ * succeed: what remains are ids of rows the caller may not see (404), stale If-Match (412),
+ * workflow conflicts (409). Below this share the generator no longer reaches the handlers.
+ */
+const MIN_VALID_SUCCESS = 0.5;
 
 let ctx: TestContext;
 beforeAll(async () => {
@@ -29,27 +38,48 @@ beforeAll(async () => {
 });
 afterAll(() => ctx.close());
 
-describe("fuzzing every route of the OpenAPI document", () => {
-  it(`keeps the contract for ${requests} generated requests (seed ${seed})`, {
-    timeout: 180_000,
-  }, async () => {
-    console.info(`fuzz: FUZZ_SEED=${seed} requests=${requests} concurrency=${concurrency}`);
-    const started = performance.now();
-    const summary = await fuzzApi(ctx, { seed, requests, concurrency });
-    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+async function run(seed: number): Promise<FuzzSummary> {
+  console.info(`fuzz: FUZZ_SEED=${seed} requests=${requests} concurrency=${concurrency}`);
+  const started = performance.now();
+  const summary = await fuzzApi(nodeTarget(ctx), { seed, requests, concurrency });
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  const share = summary.valid.succeeded / Math.max(1, summary.valid.sent);
+  console.info(
+    `fuzz: seed ${seed}: ${summary.requests} requests in ${seconds} s; statuses ${JSON.stringify(summary.byStatus)}; ` +
+      `valid ${summary.valid.succeeded}/${summary.valid.sent} succeeded (${(share * 100).toFixed(0)} %); ` +
+      `${[...summary.invalidAt.values()].reduce((a, b) => a + b, 0)} single-invalid requests refused; ` +
+      `${summary.roundTrips} round trips`,
+  );
+  if (process.env.FUZZ_PROFILE) {
+    const slowest = [...summary.timeByRoute].sort((a, b) => b[1] - a[1]).slice(0, 12);
     console.info(
-      `fuzz: ${summary.requests} requests in ${seconds} s; statuses ${JSON.stringify(summary.byStatus)}`,
+      slowest
+        .map(([route, ms]) => `${route}: ${Math.round(ms)} ms / ${summary.byRoute.get(route)}`)
+        .join("\n"),
     );
-    if (process.env.FUZZ_PROFILE) {
-      const slowest = [...summary.timeByRoute].sort((a, b) => b[1] - a[1]).slice(0, 12);
-      console.info(
-        slowest
-          .map(([route, ms]) => `${route}: ${Math.round(ms)} ms / ${summary.byRoute.get(route)}`)
-          .join("\n"),
-      );
-    }
-    expect(summary.requests).toBeGreaterThanOrEqual(requests);
-    // Every documented operation was exercised.
-    expect(summary.byRoute.size).toBe(summary.routes);
+  }
+  return summary;
+}
+
+function expectThorough(summary: FuzzSummary) {
+  expect(summary.requests).toBeGreaterThanOrEqual(requests);
+  // Every documented operation was exercised.
+  expect(summary.byRoute.size).toBe(summary.routes);
+  expect(summary.valid.succeeded / summary.valid.sent).toBeGreaterThanOrEqual(MIN_VALID_SUCCESS);
+  expect(summary.invalidAt.size).toBeGreaterThan(40);
+  expect(summary.roundTrips).toBeGreaterThan(requests / 10);
+}
+
+describe("fuzzing every route of the OpenAPI document", () => {
+  it(`keeps the contract for ${requests} requests of the pinned seed ${PINNED_SEED}`, {
+    timeout: 240_000,
+  }, async () => {
+    expectThorough(await run(PINNED_SEED));
+  });
+
+  it(`keeps the contract for ${requests} requests of a rotating seed (this run: ${rotatingSeed})`, {
+    timeout: 240_000,
+  }, async () => {
+    expectThorough(await run(rotatingSeed));
   });
 });

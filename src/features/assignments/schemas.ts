@@ -63,6 +63,13 @@ export const Assign = z
   });
 export type Assign = z.infer<typeof Assign>;
 
+/*
+ * Nullable references are spelled z.union([X, z.null()]): zod-openapi writes `X.nullable()` (with
+ * .openapi()) into the component X itself, which made every AssignmentEntry nullable and its
+ * `score` an allOf that no null could match.
+ */
+const ChosenCandidate = AssignmentCandidate.extend({ explanation: z.string() }).openapi("ChosenCandidate");
+
 export const AssignmentEntry = z
   .object({
     id: z.number().int(),
@@ -71,7 +78,7 @@ export const AssignmentEntry = z
     previousAssigneeId: z.uuid().nullable(),
     actorId: z.uuid().nullable(),
     strategy: z.enum(["manual", "self", "auto", "unassign"]),
-    score: AssignmentCandidate.extend({ explanation: z.string() }).nullable().openapi({
+    score: z.union([ChosenCandidate, z.null()]).openapi({
       description:
         "For auto assignments: the chosen candidate's score, breakdown and reasons (staff only). Always null for reporters, who see who was assigned, by whom and when, and null for every other strategy.",
     }),
@@ -83,7 +90,7 @@ export type AssignmentEntry = z.infer<typeof AssignmentEntry>;
 export const AssignmentResult = z
   .object({
     ticket: Ticket,
-    change: AssignmentEntry.nullable().openapi({
+    change: z.union([AssignmentEntry, z.null()]).openapi({
       description: "The history entry written, or null when the ticket already had this assignee",
     }),
   })

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { DateTimeInput } from "../../lib/date-time.ts";
 import { ListQuery, listOf } from "../../lib/list.ts";
+import { NOT_BLANK } from "../../lib/openapi.ts";
 import { ROLES } from "../users/schemas.ts";
 
 const Changes = z.record(z.string(), z.unknown()).nullable();
@@ -23,7 +24,7 @@ export const AuditEntry = z
   .openapi("AuditEntry");
 export type AuditEntry = z.infer<typeof AuditEntry>;
 
-const Token = z.string().trim().min(1).max(100);
+const Token = z.string().trim().min(1).max(100).openapi({ pattern: NOT_BLANK });
 
 export const AuditLogQuery = ListQuery.extend({
   actorId: z.uuid().optional(),

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { NOT_BLANK } from "../../lib/openapi.ts";
 import { Email, PersonName, ROLES } from "../users/schemas.ts";
 import { NewPassword, PresentedPassword } from "./password-policy.ts";
 
@@ -8,7 +9,10 @@ export const Register = z
   .openapi("Register");
 
 export const Login = z
-  .object({ email: z.string().trim().min(1).max(254), password: PresentedPassword })
+  .object({
+    email: z.string().trim().min(1).max(254).openapi({ pattern: NOT_BLANK }),
+    password: PresentedPassword,
+  })
   .strict()
   .openapi("Login");
 

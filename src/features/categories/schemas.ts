@@ -1,7 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { ListQuery, listOf } from "../../lib/list.ts";
+import { NOT_BLANK } from "../../lib/openapi.ts";
 
-const CategoryName = z.string().trim().min(1).max(100).openapi({ example: "Billing" });
+const CategoryName = z.string().trim().min(1).max(100).openapi({ example: "Billing", pattern: NOT_BLANK });
 const Description = z.string().trim().max(2000);
 
 export const Category = z
@@ -42,7 +43,7 @@ export const UpdateCategory = z
   .partial()
   .strict()
   .refine((patch) => Object.keys(patch).length > 0, { error: "must change at least one field" })
-  .openapi("UpdateCategory");
+  .openapi("UpdateCategory", { minProperties: 1 });
 export type UpdateCategory = z.infer<typeof UpdateCategory>;
 
 export const CategoryListQuery = ListQuery.extend({

@@ -1,10 +1,16 @@
 import { z } from "@hono/zod-openapi";
 import { ListQuery, listOf } from "../../lib/list.ts";
+import { NOT_BLANK } from "../../lib/openapi.ts";
 
 export const COMMENT_VISIBILITIES = ["public", "internal"] as const;
 export type CommentVisibility = (typeof COMMENT_VISIBILITIES)[number];
 
-const CommentBody = z.string().trim().min(1).max(10_000).openapi({ example: "Reproduced on staging." });
+const CommentBody = z
+  .string()
+  .trim()
+  .min(1)
+  .max(10_000)
+  .openapi({ example: "Reproduced on staging.", pattern: NOT_BLANK });
 
 export const Comment = z
   .object({

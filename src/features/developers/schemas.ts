@@ -1,6 +1,9 @@
 import { z } from "@hono/zod-openapi";
 import { ListQuery, listOf } from "../../lib/list.ts";
 
+/** The shape of an IANA name: keeps offsets ("+05:30"), which Intl also takes, out. */
+const TIME_ZONE_PATTERN = "^[A-Za-z][A-Za-z0-9_+-]*(?:/[A-Za-z0-9_+-]+)*$";
+
 export const AVAILABILITIES = ["available", "away", "offline"] as const;
 
 export function isTimeZone(name: string): boolean {
@@ -54,8 +57,13 @@ export const PutDeveloperProfile = z
       .string()
       .min(1)
       .max(64)
+      .regex(new RegExp(TIME_ZONE_PATTERN), { error: "must be an IANA time zone name", abort: true })
       .refine(isTimeZone, { error: "must be an IANA time zone name" })
-      .openapi({ example: "Europe/Berlin" }),
+      .openapi({
+        example: "Europe/Berlin",
+        pattern: TIME_ZONE_PATTERN,
+        description: "An IANA time zone name the server's ICU knows (Europe/Berlin, UTC); others are a 400",
+      }),
   })
   .partial()
   .strict()

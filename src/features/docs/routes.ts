@@ -3,7 +3,7 @@ import { Scalar } from "@scalar/hono-api-reference";
 import type { AppEnv } from "../../app-env.ts";
 import type { ApiReferenceScript } from "../../deps.ts";
 import { NotFoundError } from "../../lib/errors.ts";
-import { BEARER_SCHEME } from "../../lib/openapi.ts";
+import { BEARER_SCHEME, withValidatorPatterns } from "../../lib/openapi.ts";
 
 export const API_TITLE = "TixGenius API";
 export const API_VERSION = "0.1.0";
@@ -41,17 +41,19 @@ export function mountApiDocs(app: OpenAPIHono<AppEnv>, script: ApiReferenceScrip
     bearerFormat: "JWT",
     description: "An access token from POST /v1/auth/login or /v1/auth/refresh.",
   });
-  app.doc31("/openapi.json", {
+  const config = {
     openapi: "3.1.0",
     info: {
       title: API_TITLE,
       version: API_VERSION,
       description:
-        "Ticket and task management for software teams. Errors are RFC 9457 application/problem+json.",
+        "Ticket and task management for software teams. Errors are RFC 9457 application/problem+json. " +
+        "A string anywhere (body, query, path, header) holding NUL or an unpaired surrogate is a 400 `unstorable_character`.",
       license: { name: "MIT" },
     },
     servers: [{ url: "/" }],
-  });
+  };
+  app.get("/openapi.json", (c) => c.json(withValidatorPatterns(app.getOpenAPI31Document(config))));
   app.get("/docs", (c, next) => {
     const nonce = freshNonce();
     c.header("Content-Security-Policy", docsPolicy(nonce));

@@ -6,7 +6,18 @@ import { ListQuery, listOf } from "../../lib/list.ts";
 const EventId = z
   .string()
   .regex(/^\d{1,15}$/, { error: "must be an event id (a non-negative integer)" })
-  .transform(Number);
+  .transform(Number)
+  .openapi({ type: "string", pattern: "^\\d{1,15}$" });
+
+/**
+ * Where to resume a stream. Empty means none, as if absent: a browser's EventSource snippet
+ * passes its last id along, which is "" before the first event (decision in docs/EVENTS.md).
+ */
+const ResumeId = z
+  .string()
+  .regex(/^(\d{1,15})?$/, { error: "must be an event id (a non-negative integer) or empty" })
+  .transform((value) => (value === "" ? undefined : Number(value)))
+  .openapi({ type: "string", pattern: "^(\\d{1,15})?$" });
 
 export const Event = z
   .object({
@@ -35,9 +46,9 @@ const Filters = {
 
 export const EventStreamQuery = z.object({
   ...Filters,
-  lastEventId: EventId.optional().openapi({
-    type: "string",
-    description: "Resume after this event id; the Last-Event-ID header wins when both are sent",
+  lastEventId: ResumeId.optional().openapi({
+    description:
+      "Resume after this event id; empty means none (as if absent); a non-empty Last-Event-ID header wins when both are sent",
   }),
   token: z.string().max(128).optional().openapi({
     description: "A stream token from POST /v1/events/tokens, for clients that cannot send headers",
@@ -45,16 +56,14 @@ export const EventStreamQuery = z.object({
 });
 
 export const EventStreamHeaders = z.object({
-  "last-event-id": EventId.optional().openapi({
-    type: "string",
-    description: "Sent by EventSource on reconnect: replay every event after it first",
+  "last-event-id": ResumeId.optional().openapi({
+    description: "Sent by EventSource on reconnect: replay every event after it first; empty means none",
   }),
 });
 
 export const EventHistoryQuery = ListQuery.extend({
   ...Filters,
   after: EventId.optional().openapi({
-    type: "string",
     description: "Only events with a larger id (a poller's last seen id); not with `cursor`",
   }),
 });

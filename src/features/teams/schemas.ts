@@ -1,11 +1,12 @@
 import { z } from "@hono/zod-openapi";
 import { ListQuery, listOf } from "../../lib/list.ts";
+import { NOT_BLANK } from "../../lib/openapi.ts";
 import { ROLES } from "../users/schemas.ts";
 
 export const TEAM_ROLES = ["lead", "member"] as const;
 export type TeamRole = (typeof TEAM_ROLES)[number];
 
-const TeamName = z.string().trim().min(1).max(100).openapi({ example: "Platform" });
+const TeamName = z.string().trim().min(1).max(100).openapi({ example: "Platform", pattern: NOT_BLANK });
 const Description = z.string().trim().max(2000).openapi({ example: "Owns the API and the database" });
 
 export const Team = z
@@ -37,7 +38,7 @@ export const UpdateTeam = z
   .partial()
   .strict()
   .refine((patch) => Object.keys(patch).length > 0, { error: "must change at least one field" })
-  .openapi("UpdateTeam");
+  .openapi("UpdateTeam", { minProperties: 1 });
 
 export const TeamListQuery = ListQuery;
 export const TeamList = listOf(Team, "TeamList");

@@ -1,7 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { DateTimeInput } from "../../lib/date-time.ts";
 import { ListQuery, listOf } from "../../lib/list.ts";
-import { Tag, TICKET_PRIORITIES, TICKET_STATUSES, Ticket } from "./schemas.ts";
+import { NOT_BLANK, UUID_PATTERN } from "../../lib/openapi.ts";
+import { TAG_PATTERN, Tag, TICKET_PRIORITIES, TICKET_STATUSES, Ticket } from "./schemas.ts";
 
 export const TICKET_SORTS = ["createdAt", "updatedAt", "priority", "dueAt"] as const;
 export type TicketSortKey = (typeof TICKET_SORTS)[number];
@@ -18,11 +19,25 @@ function commaList<const T extends readonly [string, ...string[]]>(values: T, de
         .min(1)
         .max(values.length * 2),
     )
-    .openapi({ type: "string", description, example: values.slice(0, 2).join(",") });
+    .openapi({
+      type: "string",
+      description,
+      example: values.slice(0, 2).join(","),
+      pattern: listPattern(values),
+    });
+}
+
+/** What commaList accepts: 1 to 2×n known values, each with optional blanks around it. */
+function listPattern(values: readonly string[]): string {
+  const one = `\\s*(?:${values.join("|")})\\s*`;
+  return `^${one}(?:,${one}){0,${values.length * 2 - 1}}$`;
 }
 
 const ActorOrId = <const K extends string>(...keywords: [K, ...K[]]) =>
-  z.union([z.uuid(), z.enum(keywords)]).openapi({ type: "string" });
+  z.union([z.uuid(), z.enum(keywords)]).openapi({
+    type: "string",
+    pattern: `^(?:${UUID_PATTERN.slice(1, -1)}|${keywords.join("|")})$`,
+  });
 
 export const TicketListQuery = ListQuery.extend({
   status: commaList(TICKET_STATUSES, "One or more statuses, comma-separated").optional(),
@@ -36,13 +51,18 @@ export const TicketListQuery = ListQuery.extend({
     .transform((raw) => raw.split(","))
     .pipe(z.array(Tag).min(1).max(20))
     .optional()
-    .openapi({ type: "string", description: "Tickets carrying every one of these tags (comma-separated)" }),
+    .openapi({
+      type: "string",
+      description: "Tickets carrying every one of these tags (comma-separated, at most 20)",
+      pattern: `^${TAG_PATTERN.slice(1, -1)}(?:,${TAG_PATTERN.slice(1, -1)}){0,19}$`,
+    }),
   createdFrom: DateTimeInput.optional().openapi({ description: "createdAt >= this instant" }),
   createdTo: DateTimeInput.optional().openapi({ description: "createdAt < this instant" }),
   updatedFrom: DateTimeInput.optional().openapi({ description: "updatedAt >= this instant" }),
   updatedTo: DateTimeInput.optional().openapi({ description: "updatedAt < this instant" }),
   dueBefore: DateTimeInput.optional().openapi({ description: "dueAt < this instant" }),
   q: z.string().trim().min(1).max(200).optional().openapi({
+    pattern: NOT_BLANK,
     description:
       'Full-text search (web search syntax: words, "phrases", -exclusions) over title and description',
   }),

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { DateTimeInput, DateTimeOutput } from "../../lib/date-time.ts";
+import { NOT_BLANK } from "../../lib/openapi.ts";
 
 export const TICKET_STATUSES = ["open", "in_progress", "blocked", "resolved", "closed"] as const;
 export const TICKET_PRIORITIES = ["low", "medium", "high", "urgent"] as const;
@@ -41,18 +42,26 @@ export const TITLE_MAX = 200;
 export const DESCRIPTION_MAX = 20_000;
 export const TAGS_MAX = 20;
 
-const Title = z.string().trim().min(1).max(TITLE_MAX).openapi({ example: "Printer on floor 3 is on fire" });
+const Title = z
+  .string()
+  .trim()
+  .min(1)
+  .max(TITLE_MAX)
+  .openapi({ example: "Printer on floor 3 is on fire", pattern: NOT_BLANK });
 const Description = z
   .string()
   .max(DESCRIPTION_MAX)
   .openapi({ description: "Markdown, up to 20,000 characters" });
 
 /** Tags are compared as written by nobody: trimmed, lower-cased, de-duplicated. */
+export const TAG_PATTERN = "^\\s*[A-Za-z0-9._-]{1,40}\\s*$";
+/** Checked before lower-casing: toLowerCase() turns some non-ASCII letters (K, the Kelvin sign) into ASCII. */
 export const Tag = z
   .string()
   .trim()
+  .regex(/^[A-Za-z0-9._-]{1,40}$/, { error: "1 to 40 characters of a-z, 0-9, '-', '_' or '.'" })
   .toLowerCase()
-  .regex(/^[a-z0-9._-]{1,40}$/, { error: "1 to 40 characters of a-z, 0-9, '-', '_' or '.'" });
+  .openapi({ pattern: TAG_PATTERN });
 const Tags = z
   .array(Tag)
   .max(TAGS_MAX)
@@ -88,7 +97,7 @@ export const UpdateTicket = z
     dueAt: DateTimeInput.nullable(),
     firstResponseDueAt: DateTimeInput.nullable().openapi({ description: "SLA override (managers, admins)" }),
     resolutionDueAt: DateTimeInput.nullable().openapi({ description: "SLA override (managers, admins)" }),
-    assigneeId: z.unknown().openapi({ description: "Not settable here: use /assignment" }),
+    assigneeId: z.unknown().openapi({ description: "Not settable here: use /assignment", not: {} }),
   })
   .partial()
   .strict()
@@ -102,5 +111,5 @@ export const UpdateTicket = z
     if (Object.keys(patch).length === 0)
       ctx.addIssue({ code: "custom", message: "must change at least one field" });
   })
-  .openapi("UpdateTicket");
+  .openapi("UpdateTicket", { minProperties: 1 });
 export type UpdateTicket = Omit<z.output<typeof UpdateTicket>, "assigneeId">;

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { ListQuery, listOf } from "../../lib/list.ts";
+import { NOT_BLANK } from "../../lib/openapi.ts";
 import { NewPassword } from "../auth/password-policy.ts";
 
 export const ROLES = ["admin", "manager", "developer", "reporter"] as const;
@@ -12,7 +13,12 @@ export const Email = z
   .transform((email) => email.trim())
   .openapi({ example: "ada@example.com" });
 
-export const PersonName = z.string().trim().min(1).max(100).openapi({ example: "Ada Lovelace" });
+export const PersonName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100)
+  .openapi({ example: "Ada Lovelace", pattern: NOT_BLANK });
 
 export const User = z
   .object({
@@ -40,7 +46,7 @@ export const UpdateUser = z
   .partial()
   .strict()
   .refine((patch) => Object.keys(patch).length > 0, { error: "must change at least one field" })
-  .openapi("UpdateUser");
+  .openapi("UpdateUser", { minProperties: 1 });
 
 export const UpdateMe = z.object({ name: PersonName }).strict().openapi("UpdateMe");
 

@@ -1,4 +1,5 @@
 import fc from "fast-check";
+import { validDateTime } from "./date-times.ts";
 
 /** The subset of JSON Schema (2020-12, as zod emits it into OpenAPI 3.1) the fuzzer reads. */
 export interface JsonSchema {
@@ -25,12 +26,16 @@ export interface JsonSchema {
   exclusiveMaximum?: number;
   example?: unknown;
   default?: unknown;
+  description?: string;
+  minProperties?: number;
 }
 
 /** Values the world knows about: real ids (own and foreign) make "valid" requests reach services. */
 export interface ValuePools {
   ids: readonly string[];
   words: readonly string[];
+  /** Ids by field or parameter name (`categoryId` → categories): valid requests name the right kind. */
+  idsByName?: Readonly<Record<string, readonly string[]>>;
 }
 
 /**
@@ -43,15 +48,24 @@ export function validValue(
   components: Record<string, JsonSchema>,
   pools: ValuePools,
   depth = 0,
+  name = "",
 ): fc.Arbitrary<unknown> {
   const resolved = resolve(schema, components);
   if (resolved.const !== undefined) return fc.constant(resolved.const);
   if (resolved.enum) return fc.constantFrom(...resolved.enum);
   const union = resolved.anyOf ?? resolved.oneOf;
-  if (union) return fc.oneof(...union.map((branch) => validValue(branch, components, pools, depth + 1)));
-  if (resolved.allOf) return validValue(mergeAll(resolved.allOf, components), components, pools, depth + 1);
+  if (union)
+    return fc.oneof(...union.map((branch) => validValue(branch, components, pools, depth + 1, name)));
+  if (resolved.allOf)
+    return validValue(mergeAll(resolved.allOf, components), components, pools, depth + 1, name);
   const types = Array.isArray(resolved.type) ? resolved.type : resolved.type ? [resolved.type] : ["string"];
-  return fc.oneof(...types.map((type) => valueOfType(type, resolved, components, pools, depth)));
+  // Nullable fields get null now and then, as a client clearing them would send.
+  return fc.oneof(
+    ...types.map((type) => ({
+      arbitrary: valueOfType(type, resolved, components, pools, depth, name),
+      weight: type === "null" ? 1 : 4,
+    })),
+  );
 }
 
 function valueOfType(
@@ -60,6 +74,7 @@ function valueOfType(
   components: Record<string, JsonSchema>,
   pools: ValuePools,
   depth: number,
+  name: string,
 ): fc.Arbitrary<unknown> {
   switch (type) {
     case "null":
@@ -72,7 +87,7 @@ function valueOfType(
       const max = schema.maximum ?? (schema.exclusiveMaximum ?? 1_000_001) - 1;
       const integers = fc.integer({ min: Math.ceil(min), max: Math.floor(max) });
       const edges = fc.constantFrom(Math.ceil(min), Math.floor(max));
-      return fc.oneof({ arbitrary: integers, weight: 3 }, { arbitrary: edges, weight: 1 });
+      return fc.oneof({ arbitrary: integers, weight: 2 }, { arbitrary: edges, weight: 1 });
     }
     case "array": {
       const items = schema.items ?? {};
@@ -84,7 +99,7 @@ function valueOfType(
     case "object":
       return objectValue(schema, components, pools, depth);
     default:
-      return stringValue(schema, pools);
+      return stringValue(schema, pools, name);
   }
 }
 
@@ -98,56 +113,60 @@ function objectValue(
   const required = new Set(schema.required ?? []);
   const shape: Record<string, fc.Arbitrary<unknown>> = {};
   for (const [name, property] of Object.entries(properties)) {
-    shape[name] = validValue(property, components, pools, depth + 1);
+    shape[name] = validValue(property, components, pools, depth + 1, name);
   }
-  return fc.record(shape, { requiredKeys: [...required].filter((key) => key in shape) });
+  return fc
+    .record(shape, { requiredKeys: [...required].filter((key) => key in shape) })
+    .filter((value) => Object.keys(value).length >= (schema.minProperties ?? 0));
 }
 
-function stringValue(schema: JsonSchema, pools: ValuePools): fc.Arbitrary<string> {
+/** Characters any stored text may hold: no NUL, no lone surrogates (the server refuses those, see the document's info). */
+const storable = (value: string) => !value.includes(String.fromCharCode(0)) && !/\p{Cs}/u.test(value);
+
+function stringValue(schema: JsonSchema, pools: ValuePools, name: string): fc.Arbitrary<string> {
   const min = schema.minLength ?? 0;
   const max = Math.min(schema.maxLength ?? 60, 300);
   const length = { minLength: min, maxLength: Math.max(min, max) };
-  // Mostly printable text; sometimes any code point, including NUL, controls and lone surrogates.
-  const plain = fc.oneof(
-    { arbitrary: fc.string(length), weight: 4 },
-    { arbitrary: fc.string({ ...length, unit: "binary-ascii" }), weight: 1 },
-    { arbitrary: fc.string({ ...length, unit: "binary" }), weight: 1 },
-  );
+  const fits = (value: string) => value.length >= min && value.length <= (schema.maxLength ?? Infinity);
+  const pattern = schema.pattern ? new RegExp(schema.pattern, "u") : undefined;
+  const valid = (value: string) => fits(value) && storable(value) && (!pattern || pattern.test(value));
   switch (schema.format) {
-    case "uuid":
+    case "uuid": {
+      const named = pools.idsByName?.[name] ?? [];
       return fc.oneof(
-        { arbitrary: fc.constantFrom(...pools.ids), weight: 4 },
-        { arbitrary: fc.uuid(), weight: 1 },
+        { arbitrary: fc.constantFrom(...(named.length > 0 ? named : pools.ids)), weight: 6 },
+        { arbitrary: fc.constantFrom(...pools.ids), weight: 1 },
+        { arbitrary: fc.uuid({ version: [1, 2, 3, 4, 5, 6, 7, 8] }), weight: 1 },
       );
+    }
     case "email":
-      return fc.oneof(
-        fc.emailAddress(),
-        fc.constant(`fuzz-${Math.random().toString(36).slice(2)}@example.test`),
-      );
-    case "date-time":
       return fc
-        .date({
-          min: new Date("2000-01-01T00:00:00Z"),
-          max: new Date("2100-01-01T00:00:00Z"),
-          noInvalidDate: true,
-        })
-        .map((date) => date.toISOString());
+        .oneof(fc.emailAddress(), fc.constant(`fuzz-${Math.random().toString(36).slice(2)}@example.test`))
+        .filter(valid);
+    case "date-time":
+      return validDateTime(schema);
     default:
       break;
   }
-  if (schema.pattern === "^[a-z0-9._-]{1,40}$") {
-    return fc.stringMatching(/^[a-z0-9._-]{1,40}$/);
-  }
-  const fitting = (values: readonly unknown[]) =>
-    values.filter(
-      (value): value is string => typeof value === "string" && value.length >= min && value.length <= max,
-    );
+  // Mostly printable text, with the edges: empty (when allowed) and the longest allowed.
+  const plain = fc
+    .oneof(
+      { arbitrary: fc.string(length), weight: 4 },
+      { arbitrary: fc.string({ ...length, unit: "grapheme" }), weight: 1 },
+      { arbitrary: fc.string({ ...length, unit: "binary-ascii" }), weight: 1 },
+      { arbitrary: fc.constantFrom("x".repeat(min), "y".repeat(schema.maxLength ?? max)), weight: 1 },
+    )
+    .filter(valid);
+  const patterned = pattern ? fc.stringMatching(pattern, { size: "small" }).filter(valid) : undefined;
   // Ids only where the schema asks for one: foreign ids written into free text by one actor would
   // later show up in another actor's 2xx bodies and blur the visibility check.
-  const known = fitting([schema.example, schema.default, ...pools.words]);
-  return known.length > 0
-    ? fc.oneof({ arbitrary: fc.constantFrom(...known), weight: 2 }, { arbitrary: plain, weight: 1 })
-    : plain;
+  const known = [schema.example, schema.default, ...pools.words].filter(
+    (value): value is string => typeof value === "string" && valid(value),
+  );
+  const choices: fc.WeightedArbitrary<string>[] = [{ arbitrary: patterned ?? plain, weight: 2 }];
+  if (known.length > 0) choices.push({ arbitrary: fc.constantFrom(...known), weight: 2 });
+  if (!patterned) choices.push({ arbitrary: plain, weight: 1 });
+  return fc.oneof(...choices);
 }
 
 export function resolve(schema: JsonSchema, components: Record<string, JsonSchema>): JsonSchema {

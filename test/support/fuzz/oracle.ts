@@ -1,3 +1,4 @@
+import type { DocumentValidator } from "./document-validator.ts";
 import type { FuzzRequest } from "./requests.ts";
 
 export interface Observed {
@@ -12,6 +13,35 @@ export interface OracleContext {
   foreignIds: readonly string[];
   /** Must never appear in any 2xx body, nor in the path of a request that gets a 2xx (the victim's session). */
   secrets: readonly string[];
+  validator: DocumentValidator;
+}
+
+/**
+ * Rules the document states in words only (descriptions), which a request built from its JSON
+ * Schemas can break: such a request is not counted as valid.
+ */
+export function brokenRuleInWords(request: FuzzRequest): string | undefined {
+  const query = new URLSearchParams(request.query);
+  const key = `${request.route.method} ${request.route.path}`;
+  if (key === "GET /v1/audit-log") {
+    if (query.has("entityId") && !query.has("entityType")) return "entityId needs entityType";
+    const [from, to] = [query.get("from"), query.get("to")];
+    if (from && to && Date.parse(from) > Date.parse(to)) return "from after to";
+  }
+  const body = request.json as Record<string, unknown> | undefined;
+  if (key === "PUT /v1/developers/{userId}/profile" && Array.isArray(body?.skills)) {
+    const ids = body.skills.map((skill) => (skill as { categoryId?: unknown }).categoryId);
+    if (new Set(ids).size !== ids.length) return "a category twice in skills";
+  }
+  if (
+    key === "PUT /v1/developers/{userId}/profile" &&
+    typeof body?.timezone === "string" &&
+    !knownTimeZone(body.timezone)
+  )
+    return "a time zone name ICU does not know";
+  if (key === "POST /v1/auth/register" || key === "POST /v1/users" || key === "POST /v1/auth/password")
+    return "password policy (common or personal passwords)";
+  return undefined;
 }
 
 /**
@@ -29,6 +59,28 @@ function globallyAllowed(request: FuzzRequest, status: number): boolean {
 function bodyLength(request: FuzzRequest): number {
   if (request.body === undefined) return 0;
   return typeof request.body === "string" ? Buffer.byteLength(request.body) : request.body.byteLength;
+}
+
+function knownTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat(undefined, { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A 400 whose every error names a reference field (`parentId`, `body.skills.0.categoryId`): the
+ * row it names does not exist or is out of reach, which no schema can know.
+ */
+function refersToMissingRows(observed: Observed): boolean {
+  try {
+    const errors = (JSON.parse(observed.text) as { errors?: { path: string }[] }).errors ?? [];
+    return errors.length > 0 && errors.every((error) => /(^|\.)(\w*Id|id)$/.test(error.path));
+  } catch {
+    return false;
+  }
 }
 
 /** Returns why the response breaks the contract, or undefined when it keeps it. */
@@ -52,6 +104,15 @@ export function violationOf(
   if (route.secured && request.actor === "anonymous" && ![401, 413].includes(status)) {
     return `anonymous request to a secured route answered ${status}`;
   }
+  if (
+    request.mode === "valid" &&
+    status === 400 &&
+    !brokenRuleInWords(request) &&
+    !refersToMissingRows(observed)
+  )
+    return "the document allows every part of this request, yet the server answered 400";
+  if (request.mode === "invalid" && status < 300)
+    return `the server accepted ${request.invalidAt}, which the document refuses`;
   if (status >= 400) {
     const expected = declared && declared.length > 0 ? declared : ["application/problem+json"];
     if (!expected.some((type) => contentType.startsWith(type)))
@@ -98,13 +159,19 @@ function successViolation(
   const secret = context.secrets.find((value) => observed.text.includes(value) && !sent(request, value));
   if (secret) return `2xx body reveals ${secret}`;
   if (/passwordHash|password_hash|\$argon2/.test(observed.text)) return "2xx body reveals a password hash";
+  const documented = route.documentSchemas.get(observed.status);
   const schema = route.responseSchemas.get(observed.status);
-  if (!schema) return undefined;
+  if (!schema && !documented) return undefined;
   if (!observed.contentType.startsWith("application/json"))
     return `2xx content type ${observed.contentType}, expected application/json`;
-  const parsed = schema.safeParse(JSON.parse(observed.text));
-  if (!parsed.success)
-    return `2xx body does not match the declared schema: ${JSON.stringify(parsed.error.issues.slice(0, 3))}`;
+  const body: unknown = JSON.parse(observed.text);
+  if (documented) {
+    const errors = context.validator.errors(documented, body);
+    if (errors.length > 0) return `2xx body does not match the document: ${errors.slice(0, 4).join("; ")}`;
+  }
+  const parsed = schema?.safeParse(body);
+  if (parsed && !parsed.success)
+    return `2xx body does not match the route's zod schema: ${JSON.stringify(parsed.error.issues.slice(0, 3))}`;
   return undefined;
 }
 

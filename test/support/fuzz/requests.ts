@@ -1,4 +1,6 @@
 import fc from "fast-check";
+import { conformingRequest } from "./conforming.ts";
+import type { DocumentValidator } from "./document-validator.ts";
 import { forgedCursor, poisonedStrings } from "./forgeries.ts";
 import { type JsonSchema, validValue } from "./json-schema.ts";
 import { mutatedJson, nastyScalar, rawJsonText } from "./nasty.ts";
@@ -15,6 +17,15 @@ export interface FuzzRequest {
   authorization: "actor" | "none" | "garbage";
   body: string | Uint8Array | undefined;
   bodyKind: "none" | "valid" | "mutated" | "raw";
+  /**
+   * valid: every part is what the document allows, sent by a role the route allows;
+   * invalid: the same, but for one value the document refuses (`invalidAt` names it);
+   * chaos: anything (wrong types, raw bytes, garbage headers, several bad values at once).
+   */
+  mode: "valid" | "invalid" | "chaos";
+  invalidAt?: string;
+  /** The JSON body as sent, for round-trip checks (valid and invalid modes). */
+  json?: unknown;
 }
 
 export interface RequestPools {
@@ -26,6 +37,7 @@ export interface RequestPools {
   readOnlyIds: readonly string[];
   words: readonly string[];
   refreshTokens: readonly string[];
+  idsByName?: Readonly<Record<string, readonly string[]>>;
 }
 
 const CONTENT_TYPES = [
@@ -51,7 +63,7 @@ const GARBAGE_TOKENS = [
 ];
 
 /** Header values must be ByteStrings without CR/LF; anything else becomes visible ASCII. */
-function headerSafe(value: unknown): string {
+export function headerSafe(value: unknown): string {
   const text = typeof value === "string" ? value : (JSON.stringify(value) ?? "");
   return text.replace(/[^\x20-\x7e\x80-\xff]/g, "?").slice(0, 8000);
 }
@@ -78,7 +90,7 @@ function parameterValue(
   );
 }
 
-function pathParam(value: string): string {
+export function pathParam(value: string): string {
   // ".." or "." would be resolved by the URL parser into another route; keep the segment literal.
   const segment = value === "" || /^(\.|%2e){1,2}$/i.test(value) ? "x" : value;
   // A lone surrogate cannot be percent-encoded as UTF-8; send malformed UTF-8 (%ED%A0%80) instead.
@@ -88,6 +100,19 @@ function pathParam(value: string): string {
 }
 
 export function requestArbitrary(
+  route: RouteSpec,
+  components: Record<string, JsonSchema>,
+  pools: RequestPools,
+  validator: DocumentValidator,
+): fc.Arbitrary<FuzzRequest> {
+  return fc.oneof(
+    { arbitrary: conformingRequest(route, components, pools, validator, false), weight: 4 },
+    { arbitrary: conformingRequest(route, components, pools, validator, true), weight: 4 },
+    { arbitrary: chaosRequest(route, components, pools), weight: 3 },
+  );
+}
+
+function chaosRequest(
   route: RouteSpec,
   components: Record<string, JsonSchema>,
   pools: RequestPools,
@@ -225,6 +250,7 @@ export function requestArbitrary(
         headers,
         authorization: parts.authorization === "garbage" && !garbage ? "none" : parts.authorization,
         ...parts.body,
+        mode: "chaos" as const,
       };
     });
 }

@@ -1,5 +1,4 @@
 import type { z } from "@hono/zod-openapi";
-import type { TestContext } from "../test-context.ts";
 import type { JsonSchema } from "./json-schema.ts";
 
 export interface Parameter {
@@ -19,15 +18,19 @@ export interface RouteSpec {
   body: JsonSchema | undefined;
   /** Declared status → declared content types (empty for a bodiless response such as 204). */
   declared: Map<number, string[]>;
-  /** The route's own zod schemas for JSON 2xx responses, to validate what it answers. */
+  /** The route's own zod schemas for JSON 2xx responses, when the app runs in this process. */
   responseSchemas: Map<number, z.ZodType>;
+  /** The document's JSON schemas for JSON 2xx responses: answers must match what it says. */
+  documentSchemas: Map<number, JsonSchema>;
+  /** Roles that may call it (test/support/route-table.ts); valid requests come from these. */
+  allowed?: readonly string[];
 }
 
 interface Operation {
   security?: unknown[];
   parameters?: Parameter[];
   requestBody?: { content?: Record<string, { schema: JsonSchema }> };
-  responses: Record<string, { content?: Record<string, unknown> }>;
+  responses: Record<string, { content?: Record<string, { schema?: JsonSchema }> }>;
 }
 
 export interface OpenApiDocument {
@@ -46,11 +49,12 @@ interface RouteDefinition {
 
 /** Walks the served OpenAPI document and pairs each operation with its registered zod schemas. */
 export async function loadRouteSpecs(
-  ctx: TestContext,
+  request: (path: string, init?: RequestInit) => Promise<Response>,
+  registryDefinitions?: unknown[],
 ): Promise<{ document: OpenApiDocument; routes: RouteSpec[] }> {
-  const response = await ctx.app.request("/openapi.json");
+  const response = await request("/openapi.json");
   const document = (await response.json()) as OpenApiDocument;
-  const definitions = ctx.app.openAPIRegistry.definitions as unknown as RouteDefinition[];
+  const definitions = (registryDefinitions ?? []) as RouteDefinition[];
   const routes: RouteSpec[] = [];
   for (const [path, operations] of Object.entries(document.paths)) {
     for (const [method, operation] of Object.entries(operations)) {
@@ -58,13 +62,17 @@ export async function loadRouteSpecs(
         (candidate) =>
           candidate.type === "route" && candidate.route?.method === method && candidate.route.path === path,
       );
-      if (!definition?.route) throw new Error(`no registry definition for ${method} ${path}`);
+      if (registryDefinitions && !definition?.route)
+        throw new Error(`no registry definition for ${method} ${path}`);
       const declared = new Map<number, string[]>();
       const responseSchemas = new Map<number, z.ZodType>();
+      const documentSchemas = new Map<number, JsonSchema>();
       for (const [status, declaredResponse] of Object.entries(operation.responses)) {
         declared.set(Number(status), Object.keys(declaredResponse.content ?? {}));
-        const zod = definition.route.responses[status]?.content?.["application/json"]?.schema;
+        const zod = definition?.route?.responses[status]?.content?.["application/json"]?.schema;
         if (Number(status) < 300 && zod) responseSchemas.set(Number(status), zod);
+        const documented = declaredResponse.content?.["application/json"]?.schema;
+        if (Number(status) < 300 && documented) documentSchemas.set(Number(status), documented);
       }
       routes.push({
         method: method.toUpperCase(),
@@ -74,6 +82,7 @@ export async function loadRouteSpecs(
         body: operation.requestBody?.content?.["application/json"]?.schema,
         declared,
         responseSchemas,
+        documentSchemas,
       });
     }
   }

@@ -1,10 +1,26 @@
 import fc from "fast-check";
-import type { TestContext } from "../test-context.ts";
+import { PROTECTED_ROUTES } from "../route-table.ts";
 import { describeRequest } from "./describe.ts";
-import { type Observed, violationOf } from "./oracle.ts";
+import { DocumentValidator } from "./document-validator.ts";
+import { brokenRuleInWords, type Observed, violationOf } from "./oracle.ts";
 import { type FuzzRequest, requestArbitrary } from "./requests.ts";
+import { roundTripViolation } from "./round-trip.ts";
 import { documentWords, loadRouteSpecs, type RouteSpec } from "./route-specs.ts";
-import { buildFuzzWorld, type FuzzWorld, renewScratch } from "./world.ts";
+import type { ActorName, FuzzWorld } from "./world.ts";
+
+/**
+ * Where the fuzzer sends its requests: the app in this process, or another runtime (workerd).
+ * `request` is fetch-like; `buildWorld` signs users in and creates the rows the run plays with;
+ * `renewScratch` signs a scratch actor in again after a request may have ended its session.
+ */
+export interface FuzzTarget {
+  request(path: string, init?: RequestInit): Promise<Response>;
+  buildWorld(): Promise<FuzzWorld>;
+  renewScratch(world: FuzzWorld, role: Exclude<ActorName, "anonymous">): Promise<void>;
+  maxBodyBytes: number;
+  /** The app's OpenAPI registry definitions, when it runs in this process (adds zod response checks). */
+  registryDefinitions?: unknown[];
+}
 
 /** Routes that end sessions run as scratch actors (see world.ts). */
 const SESSION_ENDING = new Set([
@@ -36,21 +52,36 @@ export interface FuzzSummary {
   /** Total milliseconds spent per route, to find what makes a run slow. */
   timeByRoute: Map<string, number>;
   routes: number;
+  /** Requests valid in every part, sent by an allowed role, and how many of them got a 2xx. */
+  valid: { sent: number; succeeded: number };
+  /** Requests invalid in exactly one part, by where that part was (all refused, or the run failed). */
+  invalidAt: Map<string, number>;
+  /** Round trips checked (date-times read back, created resources re-read, cursors followed). */
+  roundTrips: number;
 }
 
 /** Reads the OpenAPI document, seeds the world and fuzzes every route; throws on the first violation. */
-export async function fuzzApi(ctx: TestContext, options: FuzzOptions): Promise<FuzzSummary> {
-  const { document, routes } = await loadRouteSpecs(ctx);
-  const world = await buildFuzzWorld(ctx);
+export async function fuzzApi(target: FuzzTarget, options: FuzzOptions): Promise<FuzzSummary> {
+  const { document, routes } = await loadRouteSpecs(
+    (path, init) => target.request(path, init),
+    target.registryDefinitions,
+  );
+  const validator = new DocumentValidator(document as never);
+  for (const route of routes)
+    route.allowed = PROTECTED_ROUTES.find(
+      (entry) => entry.method === route.method && entry.path === route.path,
+    )?.allowed;
+  const world = await target.buildWorld();
   const pools = {
     ids: [...world.mutableIds, ...world.foreignIds, world.victimSessionId],
     textIds: world.mutableIds,
     readOnlyIds: world.actorIds,
     words: documentWords(document),
     refreshTokens: world.refreshTokens,
+    idsByName: world.idsByName,
   };
   const perRoute = routes.map((route) => ({
-    arbitrary: requestArbitrary(route, document.components.schemas, pools),
+    arbitrary: requestArbitrary(route, document.components.schemas, pools, validator),
     weight: HASHING.has(keyOf(route)) ? 1 : 4,
   }));
   const anyRequest = fc.oneof(...perRoute);
@@ -60,11 +91,15 @@ export async function fuzzApi(ctx: TestContext, options: FuzzOptions): Promise<F
     byRoute: new Map(),
     timeByRoute: new Map(),
     routes: routes.length,
+    valid: { sent: 0, succeeded: 0 },
+    invalidAt: new Map(),
+    roundTrips: 0,
   };
   const oracle = {
-    maxBodyBytes: ctx.config.MAX_BODY_BYTES,
+    maxBodyBytes: target.maxBodyBytes,
     foreignIds: world.foreignIds,
     secrets: [world.victimSessionId],
+    validator,
   };
 
   const property = fc.asyncProperty(
@@ -73,7 +108,7 @@ export async function fuzzApi(ctx: TestContext, options: FuzzOptions): Promise<F
       const outcomes = await Promise.all(
         batch.map(async (request) => {
           const started = performance.now();
-          const observed = await send(ctx, world, request);
+          const observed = await send(target, world, request);
           const key = keyOf(request.route);
           summary.timeByRoute.set(key, (summary.timeByRoute.get(key) ?? 0) + performance.now() - started);
           return observed;
@@ -87,14 +122,21 @@ export async function fuzzApi(ctx: TestContext, options: FuzzOptions): Promise<F
         summary.byRoute.set(keyOf(request.route), (summary.byRoute.get(keyOf(request.route)) ?? 0) + 1);
         if (request.actor !== "anonymous" && SESSION_ENDING.has(keyOf(request.route)))
           renew.add(request.actor);
-        const violation = violationOf(request, observed, oracle);
+        if (request.mode === "valid" && !brokenRuleInWords(request)) {
+          summary.valid.sent++;
+          if (observed.status < 300) summary.valid.succeeded++;
+        }
+        if (request.mode === "invalid" && request.invalidAt)
+          summary.invalidAt.set(request.invalidAt, (summary.invalidAt.get(request.invalidAt) ?? 0) + 1);
+        const violation = violationOf(request, observed, oracle) ?? observed.roundTrip;
+        if (observed.roundTrip !== undefined || observed.checkedRoundTrip) summary.roundTrips++;
         if (violation) {
           throw new Error(
             `${violation}\n${describeRequest(request)}\n→ ${observed.status} ${observed.contentType}\n${observed.text.slice(0, 1000)}`,
           );
         }
       }
-      for (const role of renew) await renewScratch(ctx, world, role);
+      for (const role of renew) await target.renewScratch(world, role);
     },
   );
   await fc.assert(property, {
@@ -112,13 +154,19 @@ export async function fuzzApi(ctx: TestContext, options: FuzzOptions): Promise<F
   return summary;
 }
 
-async function send(ctx: TestContext, world: FuzzWorld, request: FuzzRequest): Promise<Observed> {
+async function send(
+  target: FuzzTarget,
+  world: FuzzWorld,
+  request: FuzzRequest,
+): Promise<Observed & { roundTrip?: string; checkedRoundTrip?: boolean }> {
   const headers = new Headers(request.headers);
+  const auth: Record<string, string> = {};
   if (request.actor !== "anonymous") {
     const pool = SESSION_ENDING.has(keyOf(request.route)) ? world.scratch : world.actors;
-    headers.set("authorization", `Bearer ${pool[request.actor].session.accessToken}`);
+    auth.authorization = `Bearer ${pool[request.actor].session.accessToken}`;
+    headers.set("authorization", auth.authorization);
   }
-  const response = await ctx.app.request(`${request.path}${request.query}`, {
+  const response = await target.request(`${request.path}${request.query}`, {
     method: request.route.method,
     headers,
     ...(request.body === undefined ? {} : { body: request.body }),
@@ -128,5 +176,15 @@ async function send(ctx: TestContext, world: FuzzWorld, request: FuzzRequest): P
     await response.body?.cancel();
     return { status: response.status, contentType, text: "" };
   }
-  return { status: response.status, contentType, text: await response.text() };
+  const text = await response.text();
+  const observed = { status: response.status, contentType, text };
+  if (request.mode === "chaos" || response.status >= 300 || !contentType.startsWith("application/json"))
+    return observed;
+  const roundTrip = await roundTripViolation(
+    (path, init) => target.request(path, init),
+    request,
+    { status: response.status, headers: response.headers, json: JSON.parse(text) },
+    auth,
+  );
+  return { ...observed, roundTrip, checkedRoundTrip: true };
 }

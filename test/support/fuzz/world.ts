@@ -32,6 +32,8 @@ export interface FuzzWorld {
   /** The victim's session id: no actor may revoke it or see it. */
   victimSessionId: string;
   refreshTokens: string[];
+  /** Ids of the actors' own visible rows by the name a field or path segment gives them. */
+  idsByName: Record<string, string[]>;
 }
 
 const SIGNED_IN_ROLES = ["admin", "manager", "developer", "reporter"] as const;
@@ -105,6 +107,13 @@ export async function buildFuzzWorld(ctx: TestContext): Promise<FuzzWorld> {
     ],
     victimSessionId,
     refreshTokens: SIGNED_IN_ROLES.map((role) => scratch[role].session.refreshToken),
+    idsByName: idsByName({
+      tickets: [ownTicket.id, devTicket.id],
+      teams: [ownTeam.id],
+      categories: [ownCategory.id],
+      comments: [ownComment.id],
+      developers: [otherDeveloper.user.id],
+    }),
   };
 }
 
@@ -125,4 +134,21 @@ export async function renewScratch(
   const actor = world.scratch[role];
   actor.session = await login(ctx, actor.user, freshIp());
   world.refreshTokens[SIGNED_IN_ROLES.indexOf(role)] = actor.session.refreshToken;
+}
+
+/** Field and path-segment names (`categoryId`, `/categories/{id}`) mapped to their kind's ids. */
+function idsByName(kinds: Record<"tickets" | "teams" | "categories" | "comments" | "developers", string[]>) {
+  return {
+    ...kinds,
+    members: kinds.developers,
+    users: kinds.developers,
+    ticketId: kinds.tickets,
+    teamId: kinds.teams,
+    defaultTeamId: kinds.teams,
+    categoryId: kinds.categories,
+    parentId: kinds.categories,
+    assigneeId: kinds.developers,
+    userId: kinds.developers,
+    actorId: kinds.developers,
+  };
 }
