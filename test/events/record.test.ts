@@ -72,7 +72,7 @@ describe("ticket events", () => {
     expect(await eventRowsOf(ctx, ticket.id)).toHaveLength(5);
   });
 
-  it("records ticket.deleted and ticket.restored with the ticket as it is after each", async () => {
+  it("records ticket.deleted as a tombstone (id, key, version, deletedAt) and ticket.restored with the ticket", async () => {
     const ticket = await reportTicket(ctx, world.reporter.session, { categoryId: world.categoryA.id });
     const headers = world.managerA.session.headers;
 
@@ -81,7 +81,12 @@ describe("ticket events", () => {
     );
     const deleted = await lastEvent(ticket.id);
     expect(deleted.row.type).toBe("ticket.deleted");
-    expect(deleted.row.payload).toMatchObject({ id: ticket.id, version: 2, deletedAt: expect.any(String) });
+    expect(deleted.row.payload).toEqual({
+      id: ticket.id,
+      key: ticket.key,
+      version: 2,
+      deletedAt: expect.any(String),
+    });
 
     const response = await ctx.app.request(`/v1/tickets/${ticket.id}/restore`, { method: "POST", headers });
     expect(response.status).toBe(200);

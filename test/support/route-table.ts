@@ -1,65 +1,40 @@
 import type { Role } from "../../src/features/users/schemas.ts";
+import { ACCOUNT_ROUTES } from "./routes/accounts.ts";
 import { ASSIGNMENT_ROUTES } from "./routes/assignments.ts";
 import { AUDIT_ROUTES } from "./routes/audit.ts";
 import { CATEGORY_ROUTES } from "./routes/categories.ts";
 import { COMMENT_ROUTES } from "./routes/comments.ts";
-import { EVERYONE, MISSING_ID } from "./routes/constants.ts";
 import { DEVELOPER_ROUTES } from "./routes/developers.ts";
 import { EVENT_ROUTES } from "./routes/events.ts";
+import type { Api, Caller, Prepared } from "./routes/scene.ts";
 import { TEAM_ROUTES } from "./routes/teams.ts";
 import { TICKET_ROUTES } from "./routes/tickets.ts";
+
+export type { Api, Caller, Prepared } from "./routes/scene.ts";
 
 export interface ProtectedRoute {
   method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   /** The path as documented in OpenAPI, e.g. /v1/users/{id}. */
   path: string;
-  /** Roles that get past authentication and role checks (any status but 401/403 then). */
+  /** Roles that get past authentication and role checks. */
   allowed: readonly Role[];
-  /** A concrete request; invalid bodies are fine: a 400 still proves the caller got through. */
+  /** What anonymous callers and refused roles send: they are stopped before any resource. */
   request?: { path?: string; body?: unknown };
+  /** The status an allowed caller gets for the request `prepare` builds: nothing less passes. */
+  success: number;
+  /** Real resources the caller is entitled to (their team, their ticket), built through the API. */
+  prepare?: (api: Api, caller: Caller) => Promise<Prepared>;
+  /**
+   * Team scoping: a caller of `role` (allowed on the route) acting on a team they do not lead or
+   * belong to is refused with this status and code.
+   */
+  outsider?: {
+    role: Role;
+    status: 403 | 404;
+    code: string;
+    prepare: (api: Api, caller: Caller) => Promise<Prepared>;
+  };
 }
-
-const missingId = MISSING_ID;
-
-const ACCOUNT_ROUTES: readonly ProtectedRoute[] = [
-  { method: "POST", path: "/v1/auth/logout", allowed: EVERYONE },
-  { method: "POST", path: "/v1/auth/logout-all", allowed: EVERYONE },
-  { method: "GET", path: "/v1/auth/sessions", allowed: EVERYONE },
-  {
-    method: "DELETE",
-    path: "/v1/auth/sessions/{id}",
-    allowed: EVERYONE,
-    request: { path: `/v1/auth/sessions/${missingId}` },
-  },
-  {
-    method: "POST",
-    path: "/v1/auth/password",
-    allowed: EVERYONE,
-    request: { body: { currentPassword: "x", newPassword: "short" } },
-  },
-  { method: "GET", path: "/v1/me", allowed: EVERYONE },
-  { method: "PATCH", path: "/v1/me", allowed: EVERYONE, request: { body: { name: "Renamed" } } },
-  { method: "GET", path: "/v1/users", allowed: ["admin", "manager"] },
-  { method: "POST", path: "/v1/users", allowed: ["admin"], request: { body: { email: "bad" } } },
-  {
-    method: "GET",
-    path: "/v1/users/{id}",
-    allowed: ["admin", "manager"],
-    request: { path: `/v1/users/${missingId}` },
-  },
-  {
-    method: "PATCH",
-    path: "/v1/users/{id}",
-    allowed: ["admin"],
-    request: { path: `/v1/users/${missingId}`, body: { name: "Nobody" } },
-  },
-  {
-    method: "DELETE",
-    path: "/v1/users/{id}/sessions",
-    allowed: ["admin"],
-    request: { path: `/v1/users/${missingId}/sessions` },
-  },
-];
 
 /**
  * Every protected route and who may call it; a test compares it with the OpenAPI document.
@@ -76,3 +51,9 @@ export const PROTECTED_ROUTES: readonly ProtectedRoute[] = [
   ...AUDIT_ROUTES,
   ...EVENT_ROUTES,
 ];
+
+/** The request a role makes: its own resources when allowed, the static stand-in otherwise. */
+export async function requestFor(route: ProtectedRoute, api: Api, caller: Caller | null): Promise<Prepared> {
+  if (caller && route.allowed.includes(caller.user.role) && route.prepare) return route.prepare(api, caller);
+  return { path: route.request?.path ?? route.path, body: route.request?.body };
+}

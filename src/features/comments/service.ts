@@ -5,7 +5,7 @@ import type { Actor } from "../../lib/actor.ts";
 import { writeAudit } from "../../lib/audit.ts";
 import { ForbiddenError, PreconditionFailedError } from "../../lib/errors.ts";
 import { publishAfterCommit } from "../events/publish.ts";
-import { recordEvent, type TicketSnapshot } from "../events/record.ts";
+import { forgetCommentBody, recordEvent, type TicketSnapshot } from "../events/record.ts";
 import { loadVisibleTicket } from "../tickets/access.ts";
 import {
   type CommentRow,
@@ -125,8 +125,9 @@ export async function deleteComment(
       before: { deletedAt: null },
       after: { ticketId: ref.ticketId, visibility: row.visibility, deletedAt: row.deletedAt?.toISOString() },
     });
-    const comment = toComment(row, current.authorName);
-    return recordCommentEvent(tx, "comment.deleted", current.ticket, row, comment);
+    await forgetCommentBody(tx, ref.ticketId, row.id);
+    const { body: _body, ...tombstone } = toComment(row, current.authorName);
+    return recordCommentEvent(tx, "comment.deleted", current.ticket, row, tombstone);
   });
   publishAfterCommit(deps, [eventId]);
 }
@@ -161,9 +162,9 @@ function recordCommentEvent(
   type: "comment.created" | "comment.updated" | "comment.deleted",
   ticket: TicketSnapshot,
   row: CommentRow,
-  comment: Comment,
+  payload: Partial<Comment>,
 ): Promise<number> {
-  return recordEvent(tx, { type, ticket, visibility: row.visibility, payload: comment });
+  return recordEvent(tx, { type, ticket, visibility: row.visibility, payload });
 }
 
 /** Without If-Match the last writer wins; with it, the update only applies to that version. */

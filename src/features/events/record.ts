@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Database } from "../../db/database.ts";
 import { type EventType, events } from "../../db/schema.ts";
 
@@ -45,4 +45,21 @@ export async function recordEvent(tx: Tx, event: NewEvent): Promise<number> {
     .returning({ id: events.id });
   if (!row) throw new Error("the outbox insert returned nothing");
   return row.id;
+}
+
+/**
+ * Takes a deleted comment's body out of the outbox: its earlier events stay (who commented, when)
+ * but no replay, history or late publish can serve the text again. Comments are never restored.
+ */
+export async function forgetCommentBody(tx: Pick<Database, "update">, ticketId: string, commentId: string) {
+  await tx
+    .update(events)
+    .set({ payload: sql`${events.payload} - 'body'` })
+    .where(
+      and(
+        eq(events.ticketId, ticketId),
+        inArray(events.type, ["comment.created", "comment.updated"]),
+        sql`${events.payload}->>'id' = ${commentId}`,
+      ),
+    );
 }

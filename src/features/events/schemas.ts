@@ -30,9 +30,10 @@ export const Event = z
     visibility: z
       .enum(["public", "internal"])
       .openapi({ description: "`internal`: never sent to reporters" }),
-    payload: z
-      .record(z.string(), z.unknown())
-      .openapi({ description: "The changed resource as the API returns it: a Ticket, or a Comment" }),
+    payload: z.record(z.string(), z.unknown()).openapi({
+      description:
+        "The changed resource as the API returns it: a Ticket, or a Comment; `ticket.deleted` carries only `{id, key, version, deletedAt}` and `comment.deleted` the Comment without `body`. Events of a deleted ticket reach only admins and managers who see it (others keep the tombstone), until it is restored.",
+    }),
     createdAt: z.iso.datetime(),
   })
   .openapi("Event", { description: "One live event; docs/EVENTS.md lists the types and payloads." });

@@ -1,7 +1,8 @@
 import { and, eq, inArray, or, type SQL, sql } from "drizzle-orm";
 import type { Auth } from "../../app-env.ts";
 import type { Database } from "../../db/database.ts";
-import { events, teamMembers, users } from "../../db/schema.ts";
+import { events, teamMembers, tickets, users } from "../../db/schema.ts";
+import { canSeeDeleted } from "../tickets/access.ts";
 import type { EventEnvelope } from "./channels.ts";
 
 type Reader = Pick<Database, "select">;
@@ -71,14 +72,26 @@ export function canSee(
   return event.teamId !== null && viewer.teamIds.includes(event.teamId);
 }
 
-/** `canSee` as one SQL condition over the events table, for replay and history. */
+/**
+ * `canSee` as one SQL condition over the events table, for replay, history and the live stream
+ * (which reads the table too). Also applies what no envelope can know: a ticket deleted since its
+ * events were written. Only those who may see deleted tickets (admins, managers: canSeeDeleted)
+ * keep its events; everyone else keeps only the `ticket.deleted` tombstone, whose payload is just
+ * the ticket's id, key, version and deletedAt, so a client can drop its copy. A restore brings the
+ * events back, since nothing was removed from the table.
+ */
 export function visibleEvents(viewer: Viewer): SQL {
   if (viewer.role === "admin") return sql`true`;
+  const notDeleted = or(
+    eq(events.type, "ticket.deleted"),
+    sql`not exists (select 1 from ${tickets} where ${tickets.id} = ${events.ticketId} and ${tickets.deletedAt} is not null)`,
+  ) as SQL;
   if (viewer.role === "reporter")
-    return and(eq(events.reporterId, viewer.userId), eq(events.visibility, "public")) as SQL;
+    return and(eq(events.reporterId, viewer.userId), eq(events.visibility, "public"), notDeleted) as SQL;
   const conditions = [eq(events.reporterId, viewer.userId), eq(events.assigneeId, viewer.userId)];
   if (viewer.teamIds.length > 0) conditions.push(inArray(events.teamId, [...viewer.teamIds]));
-  return or(...conditions) as SQL;
+  const visible = or(...conditions) as SQL;
+  return canSeeDeleted(viewer) ? visible : (and(visible, notDeleted) as SQL);
 }
 
 export function matchesFilters(filters: EventFilters, event: Pick<EventEnvelope, "teamId" | "ticketId">) {

@@ -1,4 +1,4 @@
-import { and, count, desc, eq, type SQL, sql } from "drizzle-orm";
+import { and, count, desc, eq, inArray, isNotNull, type SQL, sql } from "drizzle-orm";
 import { auditLog, ticketComments } from "../../db/schema.ts";
 import type { Deps } from "../../deps.ts";
 import type { Actor } from "../../lib/actor.ts";
@@ -63,15 +63,42 @@ export async function listTicketActivity(
     .orderBy(desc(auditLog.createdAt), desc(auditLog.id))
     .limit(query.limit + 1);
   const { page, nextCursor } = pageOf(rows, query.limit, (row) => [row.cursorAt, row.id]);
+  const forgotten = await deletedCommentIds(deps, page);
   const data: TicketActivityEntry[] = page.map(({ cursorAt: _cursor, ...row }) => ({
     ...row,
-    before: row.before as Record<string, unknown> | null,
-    after: reporterView ? withoutScore(row.after) : (row.after as Record<string, unknown> | null),
+    before: forgotten.has(row.entityId)
+      ? withoutBody(row.before)
+      : (row.before as Record<string, unknown> | null),
+    after: forgotten.has(row.entityId)
+      ? withoutBody(row.after)
+      : reporterView
+        ? withoutScore(row.after)
+        : (row.after as Record<string, unknown> | null),
     createdAt: row.createdAt.toISOString(),
   }));
   if (!query.count) return { data, nextCursor };
   const [total] = await deps.db.select({ value: count() }).from(auditLog).where(scope);
   return { data, nextCursor, total: total?.value ?? 0 };
+}
+
+/**
+ * A deleted comment's body leaves the ticket's activity for everyone (the row stays: who wrote
+ * or deleted it, when); the admin audit log keeps the full record.
+ */
+async function deletedCommentIds(deps: Deps, page: { entityType: string; entityId: string }[]) {
+  const ids = page.filter((row) => row.entityType === "comment").map((row) => row.entityId);
+  if (ids.length === 0) return new Set<string>();
+  const rows = await deps.db
+    .select({ id: sql<string>`${ticketComments.id}::text` })
+    .from(ticketComments)
+    .where(and(inArray(sql`${ticketComments.id}::text`, ids), isNotNull(ticketComments.deletedAt)));
+  return new Set(rows.map((row) => row.id));
+}
+
+function withoutBody(values: unknown): Record<string, unknown> | null {
+  if (values === null || typeof values !== "object") return null;
+  const { body: _body, ...rest } = values as Record<string, unknown>;
+  return rest;
 }
 
 /** An auto assignment's score comes from the staff's load and skills: not for reporters. */

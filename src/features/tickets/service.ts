@@ -77,7 +77,10 @@ export async function deleteTicket(deps: Deps, actor: Actor, id: string, expecte
       before: { deletedAt: null },
       after: { deletedAt: toTicket(row).deletedAt },
     });
-    const eventId = await recordEvent(tx, { type: "ticket.deleted", ticket: row, payload: toTicket(row) });
+    // A tombstone: the content leaves the event history of those who may no longer see it.
+    const { key, version, deletedAt } = toTicket(row);
+    const payload = { id: row.id, key, version, deletedAt };
+    const eventId = await recordEvent(tx, { type: "ticket.deleted", ticket: row, payload });
     return { assigneeId: row.assigneeId, eventId };
   });
   publishAfterCommit(deps, [eventId]);
