@@ -1,3 +1,4 @@
+import { createBreachedPasswords } from "../src/adapters/breached-passwords.ts";
 import { createPostgresDatabase } from "../src/adapters/database/postgres.ts";
 import { createNativePasswordHasher } from "../src/adapters/passwords/native.ts";
 import { createNodeRedisClient } from "../src/adapters/redis-node.ts";
@@ -50,6 +51,7 @@ export async function openCapture(serverEnv: Record<string, string>) {
     redis: redis.redis,
     clock: systemClock,
     passwords: createNativePasswordHasher(),
+    breachedPasswords: createBreachedPasswords(config, logger),
     logger,
     metrics: noMetrics,
     waitUntil: (work) => background.waitUntil(work),

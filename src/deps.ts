@@ -16,6 +16,14 @@ export interface PasswordHasher {
   verify(phcHash: string, password: string): Promise<boolean>;
 }
 
+/**
+ * Whether a password appears in known data breaches: true or false when the source answered,
+ * undefined when it is off or could not answer in time (the local list then decides alone).
+ */
+export interface BreachedPasswords {
+  isBreached(password: string): Promise<boolean | undefined>;
+}
+
 /** Everything a handler may use, read from `c.var.deps`. */
 export interface Deps {
   config: Config;
@@ -23,6 +31,7 @@ export interface Deps {
   redis: Redis;
   clock: Clock;
   passwords: PasswordHasher;
+  breachedPasswords: BreachedPasswords;
   logger: Logger;
   metrics: Metrics;
   /** Runs work after the response without losing it (Workers' waitUntil, tracked promises on Node). */

@@ -123,6 +123,11 @@ export const ConfigSchema = z.object({
   RATE_LIMIT_ANONYMOUS: rateLimitPolicy.prefault("60/60"),
   RATE_LIMIT_TIMEOUT_MS: z.coerce.number().int().min(10).max(5000).default(300),
 
+  /** Unset: `hibp` in staging and production, `off` elsewhere (src/adapters/breached-passwords.ts). */
+  PASSWORD_BREACH_CHECK: z.enum(["off", "hibp"]).optional(),
+  PASSWORD_BREACH_CHECK_URL: z.url({ protocol: /^https?$/ }).default("https://api.pwnedpasswords.com/range/"),
+  PASSWORD_BREACH_CHECK_TIMEOUT_MS: z.coerce.number().int().min(50).max(10_000).default(1000),
+
   SLA_POLICY: slaPolicy.prefault("urgent=30m/4h,high=2h/1d,medium=8h/3d,low=1d/7d"),
   REOPEN_WINDOW_DAYS: z.coerce.number().int().min(0).max(365).default(14),
 
@@ -168,6 +173,11 @@ export function crossKeyProblems(raw: Readonly<Record<string, unknown>>): { key:
   if (typeof raw.UPSTASH_REDIS_REST_URL === "string" && raw.UPSTASH_REDIS_REST_URL.startsWith("http:"))
     problems.push({
       key: "UPSTASH_REDIS_REST_URL",
+      message: `must be https:// when NODE_ENV=${environment}`,
+    });
+  if (typeof raw.PASSWORD_BREACH_CHECK_URL === "string" && raw.PASSWORD_BREACH_CHECK_URL.startsWith("http:"))
+    problems.push({
+      key: "PASSWORD_BREACH_CHECK_URL",
       message: `must be https:// when NODE_ENV=${environment}`,
     });
   if (raw.JWT_SECRET === DEVELOPMENT_JWT_SECRET)

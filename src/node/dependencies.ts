@@ -1,3 +1,4 @@
+import { createBreachedPasswords } from "../adapters/breached-passwords.ts";
 import { createPgliteDatabase } from "../adapters/database/pglite.ts";
 import { createPostgresDatabase, type NodeDatabase } from "../adapters/database/postgres.ts";
 import { createNativePasswordHasher } from "../adapters/passwords/native.ts";
@@ -52,6 +53,7 @@ export async function createNodeDependencies(config: Config, logger: Logger): Pr
     redis: redis.redis,
     clock: systemClock,
     passwords: createNativePasswordHasher(),
+    breachedPasswords: createBreachedPasswords(config, logger),
     logger,
     metrics,
     waitUntil: (work) => background.waitUntil(work),

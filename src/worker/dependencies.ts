@@ -1,4 +1,5 @@
 import argon2Wasm from "@phi-ag/argon2/argon2.wasm";
+import { createBreachedPasswords } from "../adapters/breached-passwords.ts";
 import { createRequestDatabase } from "../adapters/database/request-scoped.ts";
 import { createWasmPasswordHasher } from "../adapters/passwords/wasm.ts";
 import { createRedisClient } from "../adapters/redis.ts";
@@ -18,6 +19,7 @@ export function createWorkerDepsProvider(config: WorkerConfig, env: WorkerEnv, l
     metrics,
   );
   const passwords = createWasmPasswordHasher(argon2Wasm);
+  const breachedPasswords = createBreachedPasswords(config, logger);
   return {
     config,
     logger,
@@ -27,6 +29,7 @@ export function createWorkerDepsProvider(config: WorkerConfig, env: WorkerEnv, l
       metrics,
       redis,
       passwords,
+      breachedPasswords,
       clock: systemClock,
       // Hyperdrive's docs read the binding on every request; the parsed copy is the fallback.
       db: createRequestDatabase(env.HYPERDRIVE?.connectionString ?? config.DATABASE_URL, metrics),

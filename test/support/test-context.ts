@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import postgres from "postgres";
 import { inject } from "vitest";
+import { createBreachedPasswords } from "../../src/adapters/breached-passwords.ts";
 import { createPgliteDatabase } from "../../src/adapters/database/pglite.ts";
 import { createPostgresDatabase, type NodeDatabase } from "../../src/adapters/database/postgres.ts";
 import { createNativePasswordHasher } from "../../src/adapters/passwords/native.ts";
@@ -97,6 +98,7 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
     redis: redisClient.redis,
     clock: options.clock ?? systemClock,
     passwords: createNativePasswordHasher(),
+    breachedPasswords: createBreachedPasswords(config, logger),
     logger,
     metrics,
     waitUntil: (work) => background.waitUntil(work),

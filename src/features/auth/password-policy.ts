@@ -1,15 +1,25 @@
 import { z } from "@hono/zod-openapi";
-import { COMMON_PASSWORDS_TEXT } from "./common-passwords.ts";
+import { dictionary } from "@zxcvbn-ts/language-common";
 
 export const PASSWORD_MIN_LENGTH = 8;
 export const PASSWORD_MAX_LENGTH = 256;
+/** The field message of every password refused as guessable, locally or by a breach check. */
+export const TOO_COMMON_MESSAGE = "is too common; choose another";
 
 let commonPasswords: Set<string> | undefined;
 
-/** True when the password is on the shipped list of 10,000 most common ones (case-insensitive). */
+/**
+ * True when the password is on zxcvbn-ts's list of common passwords (about 49,000, case-insensitive)
+ * or is one short run of letters or digits repeated ("aaaaaaaa", "qwerqwer", "19841984"), which
+ * the old shipped list held and a list of words misses.
+ * Only entries long enough to pass the length rule are kept in memory.
+ */
 export function isCommonPassword(password: string): boolean {
-  commonPasswords ??= new Set(COMMON_PASSWORDS_TEXT.split("\n").filter(Boolean));
-  return commonPasswords.has(password.toLowerCase());
+  commonPasswords ??= new Set(
+    dictionary["passwords-common"].filter((entry) => [...entry].length >= PASSWORD_MIN_LENGTH),
+  );
+  const lowered = password.toLowerCase();
+  return commonPasswords.has(lowered) || /^([a-z0-9]{1,4})\1+$/.test(lowered);
 }
 
 /**
@@ -58,7 +68,7 @@ export const NewPassword = z
   .refine((password) => [...password].length <= PASSWORD_MAX_LENGTH, {
     error: `must be at most ${PASSWORD_MAX_LENGTH} characters`,
   })
-  .refine((password) => !isCommonPassword(password), { error: "is too common; choose another" })
+  .refine((password) => !isCommonPassword(password), { error: TOO_COMMON_MESSAGE })
   .refine((password) => !isContextPassword(password), {
     error: "is made of this service's own words; choose another",
   })

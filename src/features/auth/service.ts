@@ -10,6 +10,7 @@ import { findUserByEmail, findUserById, isUniqueViolation, toUser, type UserRow 
 import type { User } from "../users/schemas.ts";
 import { auditedUser } from "../users/service.ts";
 import { issueAccessToken } from "./access-tokens.ts";
+import { refuseBreachedPassword } from "./breached-passwords.ts";
 import type { SessionMeta } from "./session-store.ts";
 import { sessionsOf } from "./sessions.ts";
 
@@ -41,6 +42,7 @@ export async function registerReporter(
 ) {
   if (!deps.config.SIGNUP_ENABLED)
     throw new ForbiddenError("Self-registration is turned off.", "signup_disabled");
+  await refuseBreachedPassword(deps, input.password, "body.password");
   const passwordHash = await deps.passwords.hash(input.password);
   try {
     const row = await deps.db.transaction(async (tx) => {
@@ -140,6 +142,7 @@ export async function changePassword(
   if (!user || !(await deps.passwords.verify(user.passwordHash, input.currentPassword))) {
     throw new ForbiddenError("The current password is incorrect.", "invalid_current_password");
   }
+  await refuseBreachedPassword(deps, input.newPassword, "body.newPassword");
   const passwordHash = await deps.passwords.hash(input.newPassword);
   await deps.db.transaction(async (tx) => {
     await tx

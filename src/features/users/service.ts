@@ -6,6 +6,7 @@ import { writeAudit } from "../../lib/audit.ts";
 import { ConflictError, NotFoundError, PreconditionFailedError } from "../../lib/errors.ts";
 import { exactTime, newestFirst, newestFirstAfter } from "../../lib/keyset.ts";
 import { pageOf } from "../../lib/list.ts";
+import { refuseBreachedPassword } from "../auth/breached-passwords.ts";
 import { sessionsOf } from "../auth/sessions.ts";
 import { invalidateDeveloperLoads } from "../developers/cache.ts";
 import { findUserById, isUniqueViolation, toUser, type UserRow } from "./queries.ts";
@@ -58,6 +59,7 @@ export async function createUser(
   actor: Actor,
   input: { email: string; name: string; role: Role; password: string },
 ): Promise<User> {
+  await refuseBreachedPassword(deps, input.password, "body.password");
   // Hashing is slow on purpose: done before the transaction so it holds no connection meanwhile.
   const passwordHash = await deps.passwords.hash(input.password);
   try {
