@@ -1,6 +1,7 @@
 import http from "node:http";
 import https from "node:https";
 import { errors, type Requester, type UpstashRequest, type UpstashResponse } from "@upstash/redis";
+import { subscriptionEndedMessage } from "./subscription-end.ts";
 
 export interface NodeRequesterOptions {
   url: string;
@@ -136,8 +137,7 @@ function forwardEvents(
   const endedByServer = () => {
     if (ended || req.signal?.aborted) return;
     ended = true;
-    const [kind, target] = req.path ?? [];
-    onMessage(`${kind === "psubscribe" ? "punsubscribe" : "unsubscribe"},${target ?? ""},0`);
+    onMessage(subscriptionEndedMessage(req));
   };
   response.on("end", endedByServer);
   response.on("close", endedByServer);

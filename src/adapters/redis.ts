@@ -1,5 +1,13 @@
-import { Redis, type RedisConfigNodejs, type Requester, type UpstashRequest } from "@upstash/redis";
+import {
+  errors,
+  Redis,
+  type RedisConfigNodejs,
+  type Requester,
+  type UpstashRequest,
+  type UpstashResponse,
+} from "@upstash/redis";
 import type { Metrics } from "../lib/metrics/metrics.ts";
+import { relaySubscription } from "./subscription-end.ts";
 
 export interface RedisClientOptions {
   url: string;
@@ -11,6 +19,8 @@ export interface RedisClientOptions {
 /**
  * The Upstash REST client, the app's only way to Redis on both runtimes. With `metrics`, every
  * REST round trip (a command, a pipeline, a script) is timed as a `redis` dependency call.
+ * Subscriptions are read here rather than by the library, which never tells a subscriber that
+ * the server ended its stream (see subscription-end.ts).
  */
 export function createRedisClient(options: RedisClientOptions, metrics?: Metrics): Redis {
   const timeoutMs = options.timeoutMs ?? 2000;
@@ -21,7 +31,7 @@ export function createRedisClient(options: RedisClientOptions, metrics?: Metrics
     signal: () => AbortSignal.timeout(timeoutMs),
     enableTelemetry: false,
   };
-  return metrics ? new TimedRedis(config, metrics) : new Redis(config);
+  return new AppRedis(config, metrics);
 }
 
 /**
@@ -29,15 +39,20 @@ export function createRedisClient(options: RedisClientOptions, metrics?: Metrics
  * which @upstash/redis offers no hook into; a subclass may replace it. The replacement forwards
  * everything but `request` to the real one, so the read-your-writes token stays where it lives.
  */
-class TimedRedis extends Redis {
-  constructor(config: RedisConfigNodejs, metrics: Metrics) {
+class AppRedis extends Redis {
+  constructor(config: RedisConfigNodejs, metrics?: Metrics) {
     super(config);
     const requester = this.client;
+    const send = <TResult>(req: UpstashRequest): Promise<UpstashResponse<TResult>> =>
+      req.isStreaming && req.onMessage
+        ? (subscribe(config, req) as Promise<UpstashResponse<TResult>>)
+        : requester.request<TResult>(req);
     const request = <TResult>(req: UpstashRequest) => {
+      if (!metrics) return send<TResult>(req);
       const startedAt = performance.now();
       const report = (ok: boolean) =>
         metrics.dependencyCall("redis", (performance.now() - startedAt) / 1000, ok);
-      return requester.request<TResult>(req).then(
+      return send<TResult>(req).then(
         (response) => {
           report(true);
           return response;
@@ -52,4 +67,26 @@ class TimedRedis extends Redis {
       get: (target, property) => (property === "request" ? request : Reflect.get(target, property)),
     }) satisfies Requester;
   }
+}
+
+/** A subscription over fetch, as the library sends it; resolves once the server accepted it. */
+async function subscribe(config: RedisConfigNodejs, req: UpstashRequest): Promise<UpstashResponse<number>> {
+  const response = await fetch([config.url?.replace(/\/$/, ""), ...(req.path ?? [])].join("/"), {
+    method: "POST",
+    headers: {
+      Authorization: `Bearer ${config.token}`,
+      "Content-Type": "application/json",
+      "Upstash-Encoding": "base64",
+      ...req.headers,
+    },
+    body: JSON.stringify(req.body),
+    signal: req.signal,
+  });
+  if (!response.ok || !response.body) {
+    throw new errors.UpstashError(
+      `subscribing failed with HTTP ${response.status}: ${await response.text()}`,
+    );
+  }
+  void relaySubscription(response.body, req);
+  return { result: 1 };
 }

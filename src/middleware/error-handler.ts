@@ -34,6 +34,7 @@ export function handleErrors(logger: Logger, maxBodyBytes: number) {
     const unavailable = dependencyFailureOf(error);
     if (unavailable) {
       logger.error(unavailable.log, {
+        code: unavailable.code,
         requestId: c.get("requestId"),
         method: c.req.method,
         route: c.req.routePath,
@@ -42,6 +43,7 @@ export function handleErrors(logger: Logger, maxBodyBytes: number) {
       return problemResponse(c, new ServiceUnavailableError(unavailable.detail));
     }
     logger.error("unhandled error", {
+      code: "internal_error",
       requestId: c.get("requestId"),
       method: c.req.method,
       route: c.req.routePath,
@@ -52,14 +54,29 @@ export function handleErrors(logger: Logger, maxBodyBytes: number) {
 }
 
 /** A dependency that is down or too slow: a 503 the client may retry, never a 500. */
-function dependencyFailureOf(error: Error): { log: string; detail: string } | undefined {
+function dependencyFailureOf(error: Error): { log: string; code: string; detail: string } | undefined {
   // Redis first: its refused sockets would pass for the database's (see isRedisUnavailableError).
-  if (isRedisUnavailableError(error))
-    return { log: "redis unavailable", detail: "A backing service is unavailable; try again shortly." };
-  if (isDatabaseConnectionError(error))
-    return { log: "database unavailable", detail: "The database is unavailable; try again shortly." };
-  if (isDatabaseTimeoutError(error))
-    return { log: "database timeout", detail: "The database did not answer in time; try again shortly." };
+  if (isRedisUnavailableError(error)) {
+    return {
+      log: "redis unavailable",
+      code: "redis_unavailable",
+      detail: "A backing service is unavailable; try again shortly.",
+    };
+  }
+  if (isDatabaseConnectionError(error)) {
+    return {
+      log: "database unavailable",
+      code: "database_unavailable",
+      detail: "The database is unavailable; try again shortly.",
+    };
+  }
+  if (isDatabaseTimeoutError(error)) {
+    return {
+      log: "database timeout",
+      code: "database_timeout",
+      detail: "The database did not answer in time; try again shortly.",
+    };
+  }
   return undefined;
 }
 

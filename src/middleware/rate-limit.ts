@@ -36,6 +36,7 @@ export function rateLimit(policy: RateLimitPolicy, options: RateLimitOptions) {
       const cause = "error" in outcome ? outcome.error : "timeout";
       if (options.failClosed) {
         deps.logger.warn("rate limit unavailable: refused (fail closed)", {
+          code: "rate_limit_refused",
           policy,
           requestId: c.var.requestId,
           error: cause,
@@ -43,6 +44,7 @@ export function rateLimit(policy: RateLimitPolicy, options: RateLimitOptions) {
         throw new ServiceUnavailableError("Rate limiting is unavailable; try again shortly.");
       }
       deps.logger.warn("rate limit skipped: Redis unavailable", {
+        code: "rate_limit_skipped",
         policy,
         requestId: c.var.requestId,
         error: cause,

@@ -121,7 +121,7 @@ describe("problem+json errors", () => {
     const problem = await problemOf(response);
     expect(problem).toMatchObject({ status: 500, detail: "internal error", requestId: "crash-1" });
     const errorLines = ctx.logs.filter(
-      (line) => line.msg === "unhandled error" && line.requestId === "crash-1",
+      (line) => line.code === "internal_error" && line.requestId === "crash-1",
     );
     expect(errorLines).toHaveLength(1);
   });

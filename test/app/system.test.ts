@@ -50,7 +50,7 @@ describe("GET /ready", () => {
       expect(body.checks.postgres?.status).toBe("up");
       expect(body.checks.redis?.status).toBe("down");
       expect(
-        ctx.logs.some((line) => line.msg === "readiness check failed" && line.dependency === "redis"),
+        ctx.logs.some((line) => line.code === "dependency_not_ready" && line.dependency === "redis"),
       ).toBe(true);
     } finally {
       await ctx.close();

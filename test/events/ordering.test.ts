@@ -1,10 +1,11 @@
-import { asc, gt, max } from "drizzle-orm";
+import { asc, gt, max, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../src/db/database.ts";
 import { events } from "../../src/db/schema.ts";
 import { recordEvent } from "../../src/features/events/record.ts";
 import { sleep } from "../support/factories/events.ts";
 import { patchTicket, reportTicket, ticketWorld } from "../support/factories/tickets.ts";
+import { eventually } from "../support/faults.ts";
 import { racesAreReal } from "../support/races.ts";
 import { createTestContext, type TestContext } from "../support/test-context.ts";
 
@@ -57,6 +58,15 @@ function startResumingReader(db: Database, from: number) {
   };
 }
 
+/** Sessions of this database blocked on a lock, as PostgreSQL reports them. */
+async function sessionsWaitingForALock(db: Database): Promise<number> {
+  const rows = await db.execute<{ waiting: number }>(sql`
+    select count(*)::int as waiting from pg_stat_activity
+    where datname = current_database() and wait_event_type = 'Lock'`);
+  const list = Array.isArray(rows) ? rows : (rows as { rows: { waiting: number }[] }).rows;
+  return list[0]?.waiting ?? 0;
+}
+
 async function idsAfter(db: Database, from: number): Promise<number[]> {
   const rows = await db
     .select({ id: events.id })
@@ -90,7 +100,12 @@ describe.runIf(racesAreReal())("event ids follow commit order", () => {
     const second = ctx.deps.db.transaction(async (tx) => {
       secondId = await recordEvent(tx, { type: "ticket.updated", ticket: snapshot, payload: { n: 2 } });
     });
-    await sleep(300);
+    const waiting = await eventually(
+      () => sessionsWaitingForALock(ctx.deps.db),
+      (count) => count >= 1,
+      10_000,
+    );
+    expect(waiting, "the second writer should be blocked on the first one's lock").toBe(1);
     const idWhileFirstOpen = secondId;
     releaseFirst();
     await Promise.all([first, second]);

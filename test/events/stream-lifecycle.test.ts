@@ -8,7 +8,15 @@ import { createTeam } from "../support/factories/tickets.ts";
 import { signedIn } from "../support/factories.ts";
 import { readSse } from "../support/sse.ts";
 import { createTestContext, type TestContext } from "../support/test-context.ts";
-import { eventually, openStream, produce, STREAM_ENV, subscribersOf, ticketOf } from "./stream-support.ts";
+import {
+  DELIVERY_MS,
+  eventually,
+  openStream,
+  produce,
+  STREAM_ENV,
+  subscribersOf,
+  ticketOf,
+} from "./stream-support.ts";
 
 /** Short, so the rechecks these tests wait for come quickly. */
 const RECHECK_MS = 2000;
@@ -30,7 +38,7 @@ describe("event stream lifecycle", () => {
       expect(stream.messages[0]).toEqual({ retry: 3000, data: "" });
       await stream.until(
         (sse) => sse.comments.filter((comment) => comment === "heartbeat").length >= 2,
-        2500,
+        DELIVERY_MS,
       );
     } finally {
       await stream.close();
@@ -51,7 +59,6 @@ describe("event stream lifecycle", () => {
           cases.map(async (name) => [name, await openStream(ctx, people[name].session.headers)] as const),
         ),
       ) as Record<Case, Awaited<ReturnType<typeof openStream>>>;
-      const started = Date.now();
 
       await ctx.deps.db
         .update(users)
@@ -67,12 +74,12 @@ describe("event stream lifecycle", () => {
       });
       expect(logout.status).toBe(204);
 
-      const within = RECHECK_MS + 2000;
+      // Generous for a busy machine, and still before the unchanged stream's EVENT_STREAM_MAX_SECONDS.
+      const within = RECHECK_MS + 4000;
       await streams.disabled.until(ended("signed_out"), within);
       await streams.promoted.until(ended("view_changed"), within);
       await streams.moved.until(ended("view_changed"), within);
       await streams.signedOut.until(ended("signed_out"), within);
-      expect(Date.now() - started).toBeLessThan(within);
       expect(streams.unchanged.done).toBe(false);
       await Promise.all(Object.values(streams).map((stream) => stream.close()));
       await eventually(async () => (await subscribersOf(ctx, teamChannel(team.id))) === 0);

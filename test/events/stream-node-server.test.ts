@@ -6,7 +6,7 @@ import { userChannel } from "../../src/features/events/channels.ts";
 import { signedIn } from "../support/factories.ts";
 import { readSse } from "../support/sse.ts";
 import { createTestContext, type TestContext } from "../support/test-context.ts";
-import { eventually, produce, STREAM_ENV, subscribersOf, ticketOf } from "./stream-support.ts";
+import { DELIVERY_MS, eventually, produce, STREAM_ENV, subscribersOf, ticketOf } from "./stream-support.ts";
 
 let ctx: TestContext;
 let server: Server;
@@ -43,7 +43,7 @@ describe("the event stream over a real Node HTTP server", () => {
       await stream.until((sse) => sse.comments.includes("live"), 5000);
       expect(await subscribersOf(ctx, userChannel(user.id))).toBe(1);
       const id = await produce(ctx, ticketOf({ reporterId: user.id }));
-      await stream.until((sse) => sse.events().some((event) => event.id === id), 1000);
+      await stream.until((sse) => sse.events().some((event) => event.id === id), DELIVERY_MS);
       await stream.close();
       await eventually(async () => (await subscribersOf(ctx, userChannel(user.id))) === 0);
     }

@@ -5,7 +5,7 @@ import { users } from "../../src/db/schema.ts";
 import { type Session, signedIn } from "../support/factories.ts";
 import { readSse } from "../support/sse.ts";
 import { createTestContext, type TestContext } from "../support/test-context.ts";
-import { openStream, produce, STREAM_ENV, ticketOf } from "./stream-support.ts";
+import { DELIVERY_MS, openStream, produce, STREAM_ENV, ticketOf } from "./stream-support.ts";
 
 let ctx: TestContext;
 beforeAll(async () => {
@@ -68,7 +68,7 @@ describe("stream tokens", () => {
     try {
       await stream.until((sse) => sse.comments.includes("live"));
       const id = await produce(ctx, ticketOf({ reporterId: user.id }));
-      await stream.until((sse) => sse.events().some((event) => event.id === id), 1000);
+      await stream.until((sse) => sse.events().some((event) => event.id === id), DELIVERY_MS);
       await expectInvalidToken(await streamWithToken(token));
     } finally {
       await stream.close();

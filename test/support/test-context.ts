@@ -64,6 +64,9 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
     LOG_LEVEL: "debug",
     UPSTASH_REDIS_REST_URL: inject("gatewayUrl"),
     UPSTASH_REDIS_REST_TOKEN: inject("gatewayToken"),
+    // The production 300 ms lets a loaded 2-core machine turn a slow Redis answer into a 503 on
+    // login (the limiter fails closed there); tests that stage Redis faults set their own.
+    RATE_LIMIT_TIMEOUT_MS: String(REDIS_TIMEOUT_MS),
     ...options.env,
   });
   const logs: Record<string, unknown>[] = [];

@@ -34,7 +34,11 @@ export async function publishEvents(deps: EventDeps, ids: readonly number[]): Pr
       await publishAndMark(deps, tx, rows);
     });
   } catch (error) {
-    deps.logger.warn("event publish failed; the relay will retry", { eventIds: ids, error });
+    deps.logger.warn("event publish failed; the relay will retry", {
+      code: "event_publish_failed",
+      eventIds: ids,
+      error,
+    });
   }
 }
 

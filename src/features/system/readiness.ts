@@ -37,7 +37,7 @@ async function probe(
     return { status: "up", latencyMs: elapsedSince(startedAt) };
   } catch (error) {
     // The reason stays in the log: connection strings and hostnames are not for anonymous callers.
-    deps.logger.warn("readiness check failed", { dependency: name, error });
+    deps.logger.warn("readiness check failed", { code: "dependency_not_ready", dependency: name, error });
     return { status: "down", latencyMs: elapsedSince(startedAt) };
   }
 }

@@ -61,7 +61,7 @@ describe.skipIf(!inject("postgresUrl")).each(CUT_POINTS)("a connection cut $name
     expect(cuts).toBe(1);
     await expectServiceUnavailable(response);
     const logged = setup.ctx.logs.filter((line) => line.requestId === requestId && line.msg !== "request");
-    expect(logged.map((line) => line.msg)).toEqual(["database unavailable"]);
+    expect(logged.map((line) => line.code)).toEqual(["database_unavailable"]);
     expect(await eventually(() => noOpenTransactions(setup.direct), Boolean)).toBe(true);
     const after = await committedTrace(setup.direct, ticket.id, requestId);
     expect(after).toEqual({ ticket: before.ticket, auditRows: 0, events: before.events });

@@ -41,7 +41,7 @@ describe.skipIf(!inject("postgresUrl"))("PostgreSQL refusing connections", () =>
       // A refused connection fails at once: nothing waits for the connect timeout.
       expect(value.ms).toBeLessThan(Number(env.DATABASE_CONNECT_TIMEOUT_MS));
       const errors = lines.filter((line) => line.requestId === requestId && line.msg !== "request");
-      expect(errors.map((line) => [line.level, line.msg])).toEqual([["error", "database unavailable"]]);
+      expect(errors.map((line) => [line.level, line.code])).toEqual([["error", "database_unavailable"]]);
     }
   });
 

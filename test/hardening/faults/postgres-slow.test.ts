@@ -52,7 +52,7 @@ describe.skipIf(!inject("postgresUrl"))("a slow PostgreSQL", () => {
       expect(value.ms).toBeGreaterThanOrEqual(ms("DATABASE_STATEMENT_TIMEOUT_MS") - 50);
       expect(value.ms).toBeLessThan(ms("DATABASE_STATEMENT_TIMEOUT_MS") + SCHEDULING_MARGIN_MS);
       const errors = lines.filter((line) => line.requestId === write.requestId && line.msg !== "request");
-      expect(errors.map((line) => line.msg)).toEqual(["database timeout"]);
+      expect(errors.map((line) => line.code)).toEqual(["database_timeout"]);
       // Readers do not wait for a row lock.
       const { value: read, ms: readMs } = await timed(requestTicket().send);
       expect(read.status).toBe(200);
@@ -88,7 +88,7 @@ describe.skipIf(!inject("postgresUrl"))("a slow PostgreSQL", () => {
       await expectServiceUnavailable(value.value);
       expect(value.ms).toBeLessThan(ms("DATABASE_CONNECT_TIMEOUT_MS") + SCHEDULING_MARGIN_MS);
       const errors = lines.filter((line) => line.requestId === requestId && line.msg !== "request");
-      expect(errors.map((line) => line.msg)).toEqual(["database unavailable"]);
+      expect(errors.map((line) => line.code)).toEqual(["database_unavailable"]);
       fresh.proxy.latencyMs = 0;
       expect((await attempt()).status).toBe(401);
     } finally {

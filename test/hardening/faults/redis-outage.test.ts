@@ -114,7 +114,7 @@ describe.each(OUTAGES)("with $name down", (outage) => {
         expect(value.value.headers.get("RateLimit")).toBeNull();
         expect(value.ms).toBeLessThan(bound);
         const warnings = lines.filter(
-          (line) => line.msg === RATE_LIMIT_SKIPPED && line.requestId === requestId,
+          (line) => line.code === RATE_LIMIT_SKIPPED && line.requestId === requestId,
         );
         expect(warnings).toHaveLength(1);
         expect(warnings[0]?.level).toBe("warn");
@@ -132,7 +132,7 @@ describe.each(OUTAGES)("with $name down", (outage) => {
       const { value: response, lines } = await loggedDuring(ctx.logs, () => ctx.app.request(route, init));
       await expectServiceUnavailable(response);
       const errors = lines.filter((line) => line.level === "error" && line.msg !== "request");
-      expect(errors.map((line) => line.msg)).toEqual(["redis unavailable"]);
+      expect(errors.map((line) => line.code)).toEqual(["redis_unavailable"]);
     }
   });
 

@@ -58,7 +58,7 @@ describe.each(LATENCIES)("with Redis $name", ({ latencyMs }) => {
     expect(value.value.status).toBe(200);
     expect(value.ms).toBeLessThan(REDIS_TIMEOUT_MS + limiterTimeoutMs + SCHEDULING_MARGIN_MS);
     expect(
-      lines.filter((line) => line.msg === RATE_LIMIT_SKIPPED && line.requestId === requestId),
+      lines.filter((line) => line.code === RATE_LIMIT_SKIPPED && line.requestId === requestId),
     ).toHaveLength(1);
   });
 

@@ -39,6 +39,8 @@ export async function startWorkersServices(): Promise<WorkersServices> {
       CORS_ORIGINS: "http://localhost:5173",
       // Stated rather than defaulted: test/workers/rate-limit.test.ts asserts this policy.
       RATE_LIMIT_LOGIN: "5/900",
+      // Stated too: test/workers/events-stream.test.ts tells pub/sub deliveries from this poll.
+      EVENT_RECHECK_SECONDS: "15",
     },
     databaseKind: database.kind,
     hyperdriveOrigin: withPassword(database.url),
