@@ -1,8 +1,8 @@
 import type { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import { inject } from "vitest";
+import { currentDoor } from "./doors/current.ts";
 import { openWorkerdDoor } from "./doors/workerd.ts";
-import type { WorkerdBuild } from "./doors/workerd-build.ts";
 import {
   createTestContext,
   type TestContext,
@@ -10,28 +10,12 @@ import {
   testContextEnv,
 } from "./test-context.ts";
 
-/**
- * The doors the shared suite (test/support/doors/shared-suite.ts) goes through: `node` is the app
- * in this process (`app.request`); `workerd` is src/worker.ts as deployed, in a real workerd.
- */
-export type DoorName = "node" | "workerd";
-
-declare module "vitest" {
-  export interface ProvidedContext {
-    /** Set by the project (vitest.config.ts); the node project leaves it unset. */
-    door: DoorName | undefined;
-    workerdBuild: WorkerdBuild;
-  }
-}
-
-export function currentDoor(): DoorName {
-  return inject("door") ?? "node";
-}
+export { currentDoor, type DoorName } from "./doors/current.ts";
 
 /**
- * The same on every door. One workerd isolate serves a whole file, and the WASM argon2 of a few
- * concurrent sign-ins blocks it for longer than the rate limiter's 300 ms Redis deadline (Node
- * hashes on its thread pool), so the limiter would fail closed; its deadline is the subject of
+ * The same on every door. On this 2-core machine workerd answers a burst several times slower
+ * than Node (25 concurrent refreshes: about 1 s each against 0.17 s), which would trip the rate
+ * limiter's 300 ms Redis deadline and fail auth closed; that deadline is the subject of
  * test/hardening/faults and test/workers/dependency-outage.test.ts, not of the shared suite.
  */
 const SHARED_ENV = { RATE_LIMIT_TIMEOUT_MS: "5000" };

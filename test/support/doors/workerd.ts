@@ -56,14 +56,24 @@ export async function openWorkerdDoor(options: WorkerdDoorOptions): Promise<Work
     // app.request sends no Accept-Encoding; fetch would add gzip, and workerd would compress.
     if (!headers.has("Accept-Encoding")) headers.set("Accept-Encoding", "identity");
     const url = new URL(request.url);
-    const response = await globalThis.fetch(new URL(`${url.pathname}${url.search}`, origin), {
-      method: request.method,
-      headers,
-      body: request.body,
-      duplex: "half",
-      signal: request.signal,
-      redirect: "manual",
-    } as RequestInit);
+    const response = await globalThis
+      .fetch(new URL(`${url.pathname}${url.search}`, origin), {
+        method: request.method,
+        headers,
+        body: request.body,
+        duplex: "half",
+        signal: request.signal,
+        redirect: "manual",
+      } as RequestInit)
+      .catch((error: unknown) => {
+        if (request.signal.aborted) throw error;
+        // "fetch failed" alone hides what workerd did: closed the connection, refused the request...
+        const cause =
+          error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
+        throw new Error(`workerd gave no response to ${request.method} ${url.pathname}: ${cause}`, {
+          cause: error,
+        });
+      });
     const requestId = response.headers.get("X-Request-Id");
     if (options.logsRequests && requestId) await requestLines.await(requestId, request);
     return decoded(response);
