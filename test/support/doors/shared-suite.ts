@@ -14,8 +14,10 @@ export const SHARED_SUITE = [
   "test/hardening/mass-assignment.test.ts",
   "test/hardening/search-and-cursors.test.ts",
   "test/middleware/idempotency.test.ts",
+  "test/tickets/create-read.test.ts",
   "test/tickets/list.test.ts",
   "test/tickets/status.test.ts",
+  "test/tickets/update.test.ts",
 ];
 
 /** The doors besides node, each a project of its own (`npx vitest run --project door-workerd`). */
