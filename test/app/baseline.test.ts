@@ -1,11 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestContext, type TestContext } from "../support/test-context.ts";
+import { createDoorContext } from "../support/door.ts";
+import type { TestContext } from "../support/test-context.ts";
 
 let ctx: TestContext;
 beforeAll(async () => {
-  ctx = await createTestContext({ env: { CORS_ORIGINS: "https://app.example, http://localhost:5173" } });
+  ctx = await createDoorContext({ env: { CORS_ORIGINS: "https://app.example, http://localhost:5173" } });
 });
 afterAll(() => ctx.close());
+
+async function problemOf(response: Response) {
+  expect(response.headers.get("Content-Type")).toBe("application/problem+json");
+  return (await response.json()) as Record<string, unknown>;
+}
 
 describe("request ids", () => {
   it("mints a UUID when none is offered and echoes it", async () => {
@@ -77,6 +83,29 @@ describe("CORS", () => {
     expect(response.status).toBe(204);
     expect(response.headers.get("Access-Control-Allow-Methods")).toContain("PATCH");
     expect(response.headers.get("Access-Control-Allow-Headers")?.toLowerCase()).toContain("if-match");
+  });
+});
+
+describe("problem+json for what no route serves", () => {
+  it("answers an unknown route with 404 and every RFC 9457 member", async () => {
+    const response = await ctx.app.request("/no/such/route", { headers: { "X-Request-Id": "req-404" } });
+    expect(response.status).toBe(404);
+    expect(await problemOf(response)).toEqual({
+      type: "urn:tixgenius:problem:route_not_found",
+      title: "Not found",
+      status: 404,
+      detail: expect.stringContaining("/no/such/route"),
+      instance: "/no/such/route",
+      code: "route_not_found",
+      requestId: "req-404",
+    });
+  });
+
+  it("answers a known path with the wrong method with 405 and Allow", async () => {
+    const response = await ctx.app.request("/health", { method: "DELETE" });
+    expect(response.status).toBe(405);
+    expect(response.headers.get("Allow")).toBe("GET, HEAD, OPTIONS");
+    expect((await problemOf(response)).code).toBe("method_not_allowed");
   });
 });
 

@@ -2,6 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mountProbeRoutes } from "../support/probe-routes.ts";
 import { createTestContext, type TestContext } from "../support/test-context.ts";
 
+/**
+ * The shared request machinery through probe routes mounted on the Node app, so Node only; the
+ * same contract on real routes runs through both doors (classic-input and baseline tests).
+ */
 let ctx: TestContext;
 beforeAll(async () => {
   ctx = await createTestContext({ env: { MAX_BODY_BYTES: "2048" } });
@@ -22,27 +26,6 @@ const postEcho = (body: RequestInit["body"], contentType?: string) =>
   });
 
 describe("problem+json errors", () => {
-  it("answers an unknown route with 404 and every RFC 9457 member", async () => {
-    const response = await ctx.app.request("/no/such/route", { headers: { "X-Request-Id": "req-404" } });
-    expect(response.status).toBe(404);
-    expect(await problemOf(response)).toEqual({
-      type: "urn:tixgenius:problem:route_not_found",
-      title: "Not found",
-      status: 404,
-      detail: expect.stringContaining("/no/such/route"),
-      instance: "/no/such/route",
-      code: "route_not_found",
-      requestId: "req-404",
-    });
-  });
-
-  it("answers a known path with the wrong method with 405 and Allow", async () => {
-    const response = await ctx.app.request("/health", { method: "DELETE" });
-    expect(response.status).toBe(405);
-    expect(response.headers.get("Allow")).toBe("GET, HEAD, OPTIONS");
-    expect((await problemOf(response)).code).toBe("method_not_allowed");
-  });
-
   it("validates JSON bodies and names each bad field by path", async () => {
     const response = await postEcho(JSON.stringify({ name: "", count: -1, extra: true }), "application/json");
     expect(response.status).toBe(400);

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestContext, type TestContext } from "../support/test-context.ts";
+import { createDoorContext } from "../support/door.ts";
+import type { TestContext } from "../support/test-context.ts";
 
 let ctx: TestContext;
 beforeAll(async () => {
-  ctx = await createTestContext();
+  ctx = await createDoorContext();
 });
 afterAll(() => ctx.close());
 

@@ -2,14 +2,15 @@ import { createHash } from "node:crypto";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { users } from "../../src/db/schema.ts";
+import { createDoorContext } from "../support/door.ts";
 import { type Session, signedIn } from "../support/factories.ts";
 import { readSse } from "../support/sse.ts";
-import { createTestContext, type TestContext } from "../support/test-context.ts";
+import type { TestContext } from "../support/test-context.ts";
 import { DELIVERY_MS, openStream, produce, STREAM_ENV, ticketOf } from "./stream-support.ts";
 
 let ctx: TestContext;
 beforeAll(async () => {
-  ctx = await createTestContext({ env: { ...STREAM_ENV, EVENT_STREAM_TOKEN_TTL_SECONDS: "5" } });
+  ctx = await createDoorContext({ env: { ...STREAM_ENV, EVENT_STREAM_TOKEN_TTL_SECONDS: "5" } });
 });
 afterAll(() => ctx.close());
 
@@ -81,8 +82,9 @@ describe("stream tokens", () => {
     const aborts = [new AbortController(), new AbortController()];
     const responses = await Promise.all(aborts.map((abort) => streamWithToken(token, abort.signal)));
     expect(responses.map((response) => response.status).sort()).toEqual([200, 401]);
-    for (const abort of aborts) abort.abort();
+    // Cancel before aborting: over a real connection the abort errors the body, and cancel with it.
     await Promise.all(responses.map((response) => response.body?.cancel()));
+    for (const abort of aborts) abort.abort();
   });
 
   it("refuses a wrong, malformed or expired token, and one whose session or user is gone", async () => {

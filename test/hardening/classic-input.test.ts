@@ -1,13 +1,14 @@
 import { eq, like } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { teams, tickets, users } from "../../src/db/schema.ts";
+import { createDoorContext } from "../support/door.ts";
 import { freshIp, jsonRequest, type Session, signedIn } from "../support/factories.ts";
-import { createTestContext, type TestContext } from "../support/test-context.ts";
+import type { TestContext } from "../support/test-context.ts";
 
 let ctx: TestContext;
 let reporter: { user: { id: string }; session: Session };
 beforeAll(async () => {
-  ctx = await createTestContext({ env: { TRUST_PROXY: "true" } });
+  ctx = await createDoorContext({ env: { TRUST_PROXY: "true" } });
   reporter = await signedIn(ctx, "reporter");
 });
 afterAll(() => ctx.close());
@@ -29,6 +30,54 @@ describe("bodies", () => {
     );
     expect(response.status).toBe(413);
     expect((await problemOf(response)).code).toBe("payload_too_large");
+    expect(await ticketsOf(reporter.user.id)).toHaveLength(0);
+  });
+
+  it("limits a streamed body that declares no Content-Length, storing nothing", async () => {
+    const oversized = new TextEncoder().encode(
+      JSON.stringify({ title: "big", description: "x".repeat(ctx.config.MAX_BODY_BYTES) }),
+    );
+    const chunks = new ReadableStream({
+      start(controller) {
+        for (let at = 0; at < oversized.length; at += 16_384)
+          controller.enqueue(oversized.slice(at, at + 16_384));
+        controller.close();
+      },
+    });
+    const response = await ctx.app.request("/v1/tickets", {
+      method: "POST",
+      headers: { ...reporter.session.headers, "Content-Type": "application/json" },
+      body: chunks,
+      duplex: "half",
+    } as RequestInit);
+    expect(response.status).toBe(413);
+    expect((await problemOf(response)).code).toBe("payload_too_large");
+    expect(await ticketsOf(reporter.user.id)).toHaveLength(0);
+  });
+
+  it("answers malformed JSON with 400 malformed_json, storing nothing", async () => {
+    const response = await ctx.app.request("/v1/tickets", {
+      method: "POST",
+      headers: { ...reporter.session.headers, "Content-Type": "application/json" },
+      body: '{"title": "x",',
+    });
+    expect(response.status).toBe(400);
+    expect((await problemOf(response)).code).toBe("malformed_json");
+    expect(await ticketsOf(reporter.user.id)).toHaveLength(0);
+  });
+
+  it.each([
+    ["text/plain", "title=x"],
+    ["application/x-www-form-urlencoded", "title=x"],
+    [undefined, JSON.stringify({ title: "x" })],
+  ])("answers a %s body with 415 instead of validating {}, storing nothing", async (contentType, body) => {
+    const response = await ctx.app.request("/v1/tickets", {
+      method: "POST",
+      headers: { ...reporter.session.headers, ...(contentType ? { "Content-Type": contentType } : {}) },
+      body,
+    });
+    expect(response.status).toBe(415);
+    expect((await problemOf(response)).code).toBe("unsupported_media_type");
     expect(await ticketsOf(reporter.user.id)).toHaveLength(0);
   });
 

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { nodeTarget } from "../support/fuzz/node-target.ts";
 import { type FuzzSummary, fuzzApi } from "../support/fuzz/runner.ts";
-import { createTestContext, type TestContext } from "../support/test-context.ts";
+import { createDoorContext } from "../support/door.ts";
+import type { TestContext } from "../support/test-context.ts";
 
 const GENEROUS = "1000000/60";
 /** The seed CI always runs (a regression stays caught), and one that changes with every run. */
@@ -18,7 +19,7 @@ const MIN_VALID_SUCCESS = 0.5;
 
 let ctx: TestContext;
 beforeAll(async () => {
-  ctx = await createTestContext({
+  ctx = await createDoorContext({
     env: {
       TRUST_PROXY: "true",
       LOG_LEVEL: "error",

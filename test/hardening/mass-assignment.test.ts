@@ -1,9 +1,10 @@
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditLog, tickets, users } from "../../src/db/schema.ts";
+import { createDoorContext } from "../support/door.ts";
 import { reportTicket } from "../support/factories/tickets.ts";
 import { freshIp, jsonRequest, signedIn, uniqueEmail } from "../support/factories.ts";
-import { createTestContext, type TestContext } from "../support/test-context.ts";
+import type { TestContext } from "../support/test-context.ts";
 
 /**
  * Every write schema is strict (`additionalProperties: false` in the document): a field the
@@ -11,7 +12,7 @@ import { createTestContext, type TestContext } from "../support/test-context.ts"
  */
 let ctx: TestContext;
 beforeAll(async () => {
-  ctx = await createTestContext({ env: { TRUST_PROXY: "true" } });
+  ctx = await createDoorContext({ env: { TRUST_PROXY: "true" } });
 });
 afterAll(() => ctx.close());
 

@@ -1,17 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Ticket } from "../../src/features/tickets/schemas.ts";
+import { createDoorContext } from "../support/door.ts";
 import { addComment } from "../support/factories/comments.ts";
 import { reportTicket } from "../support/factories/tickets.ts";
 import { type Session, signedIn } from "../support/factories.ts";
 import { MISSING_ID } from "../support/routes/constants.ts";
-import { createTestContext, type TestContext } from "../support/test-context.ts";
+import type { TestContext } from "../support/test-context.ts";
 
 let ctx: TestContext;
 let reporter: Session;
 let admin: Session;
 let mine: Ticket[];
 beforeAll(async () => {
-  ctx = await createTestContext({ env: { TRUST_PROXY: "true" } });
+  ctx = await createDoorContext({ env: { TRUST_PROXY: "true" } });
   [reporter, admin] = (await Promise.all([signedIn(ctx, "reporter"), signedIn(ctx, "admin")])).map(
     (p) => p.session,
   ) as [Session, Session];
@@ -68,17 +69,21 @@ describe("search text with SQL and LIKE metacharacters", () => {
 });
 
 const encode = (values: unknown) => Buffer.from(JSON.stringify(values)).toString("base64url");
-const LISTS = () => [
-  { path: "/v1/tickets", as: reporter },
-  { path: `/v1/tickets/${mine[0]?.id}/comments`, as: reporter },
-  { path: `/v1/tickets/${mine[0]?.id}/activity`, as: reporter },
-  { path: `/v1/tickets/${mine[0]?.id}/assignment/history`, as: reporter },
-  { path: "/v1/events/history", as: reporter },
-  { path: "/v1/users", as: admin },
-  { path: "/v1/teams", as: admin },
-  { path: "/v1/categories", as: admin },
-  { path: "/v1/developers", as: admin },
-  { path: "/v1/audit-log", as: admin },
+/** Every list with a cursor, and who may read it (a function: the ids exist once beforeAll ran). */
+const LISTS: [string, () => { path: string; as: Session }][] = [
+  ["/v1/tickets", () => ({ path: "/v1/tickets", as: reporter })],
+  ["/v1/tickets/{id}/comments", () => ({ path: `/v1/tickets/${mine[0]?.id}/comments`, as: reporter })],
+  ["/v1/tickets/{id}/activity", () => ({ path: `/v1/tickets/${mine[0]?.id}/activity`, as: reporter })],
+  [
+    "/v1/tickets/{id}/assignment/history",
+    () => ({ path: `/v1/tickets/${mine[0]?.id}/assignment/history`, as: reporter }),
+  ],
+  ["/v1/events/history", () => ({ path: "/v1/events/history", as: reporter })],
+  ["/v1/users", () => ({ path: "/v1/users", as: admin })],
+  ["/v1/teams", () => ({ path: "/v1/teams", as: admin })],
+  ["/v1/categories", () => ({ path: "/v1/categories", as: admin })],
+  ["/v1/developers", () => ({ path: "/v1/developers", as: admin })],
+  ["/v1/audit-log", () => ({ path: "/v1/audit-log", as: admin })],
 ];
 
 async function listWith(path: string, session: Session, cursor: string) {
@@ -100,15 +105,17 @@ describe("invalid and forged cursors", () => {
     [1, 2, 3, 4, 5],
   ].map(encode);
 
-  it("answers every malformed or forged cursor on every list with a 400 problem, never 500", async () => {
-    for (const { path, as } of LISTS()) {
+  it.each(LISTS)(
+    "answers every malformed or forged cursor on %s with a 400 problem, never 500",
+    async (_, list) => {
+      const { path, as } = list();
       for (const cursor of [...INVALID, ...FORGED]) {
         const response = await listWith(path, as, cursor);
         expect(response.status, `${path} cursor=${cursor.slice(0, 40)}`).toBe(400);
         expect(response.headers.get("Content-Type")).toBe("application/problem+json");
       }
-    }
-  });
+    },
+  );
 
   it("refuses a cursor from another list or another sort order with 400", async () => {
     const next = async (path: string, session: Session) => {

@@ -2,13 +2,14 @@ import { randomBytes } from "node:crypto";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditLog, users } from "../../src/db/schema.ts";
+import { createDoorContext } from "../support/door.ts";
 import { DEFAULT_PASSWORD, jsonRequest, type Session, signedIn, uniqueEmail } from "../support/factories.ts";
-import { createTestContext, type TestContext } from "../support/test-context.ts";
+import type { TestContext } from "../support/test-context.ts";
 
 let ctx: TestContext;
 let admin: Session;
 beforeAll(async () => {
-  ctx = await createTestContext({ env: { TRUST_PROXY: "true" } });
+  ctx = await createDoorContext({ env: { TRUST_PROXY: "true" } });
   admin = (await signedIn(ctx, "admin")).session;
 });
 afterAll(() => ctx.close());

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { users } from "../../src/db/schema.ts";
 import type { Role } from "../../src/features/users/schemas.ts";
+import { currentDoor } from "./doors/current.ts";
 import type { TestContext } from "./test-context.ts";
 
 export const DEFAULT_PASSWORD = "correct horse battery staple 42";
@@ -60,11 +61,24 @@ export function freshIp(): string {
   return `2001:db8:${hex.match(/.{4}/g)?.join(":")}`;
 }
 
-export async function login(
+// On the workerd door one isolate serves every request, and argon2 in WASM blocks it: a few
+// fixture sign-ins at once hold the rate limiter's Redis reply past its deadline (a 503) on a
+// loaded machine. Fixtures sign in one at a time there; tests that race logins send their own.
+const signInQueues = new WeakMap<TestContext["app"], Promise<unknown>>();
+
+export function login(
   ctx: TestContext,
   user: Pick<TestUser, "email" | "password">,
   ip = freshIp(),
 ): Promise<Session> {
+  if (currentDoor() === "node") return loginNow(ctx, user, ip);
+  const previous = signInQueues.get(ctx.app) ?? Promise.resolve();
+  const next = previous.catch(() => {}).then(() => loginNow(ctx, user, ip));
+  signInQueues.set(ctx.app, next);
+  return next;
+}
+
+async function loginNow(ctx: TestContext, user: Pick<TestUser, "email" | "password">, ip: string) {
   const response = await ctx.app.request("/v1/auth/login", {
     method: "POST",
     headers: { "Content-Type": "application/json", "X-Forwarded-For": ip, "User-Agent": "vitest" },

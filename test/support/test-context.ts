@@ -58,17 +58,7 @@ export interface TestContextOptions {
  * template on PostgreSQL, in-memory PGlite otherwise) and Redis through the run's gateway.
  */
 export async function createTestContext(options: TestContextOptions = {}): Promise<TestContext> {
-  const config = parseConfig({
-    NODE_ENV: "test",
-    JWT_SECRET: DEVELOPMENT_JWT_SECRET,
-    LOG_LEVEL: "debug",
-    UPSTASH_REDIS_REST_URL: inject("gatewayUrl"),
-    UPSTASH_REDIS_REST_TOKEN: inject("gatewayToken"),
-    // The production 300 ms lets a loaded 2-core machine turn a slow Redis answer into a 503 on
-    // login (the limiter fails closed there); tests that stage Redis faults set their own.
-    RATE_LIMIT_TIMEOUT_MS: String(REDIS_TIMEOUT_MS),
-    ...options.env,
-  });
+  const config = parseConfig(testContextEnv(options));
   const logs: Record<string, unknown>[] = [];
   const logger = createLogger(config.LOG_LEVEL, (line) => logs.push(JSON.parse(line)));
   const queries: string[] = [];
@@ -129,6 +119,21 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
       redisClient.close();
       await fresh.drop();
     },
+  };
+}
+
+/** The env a test context's app is configured from (the workerd door binds the same). */
+export function testContextEnv(options: Pick<TestContextOptions, "env"> = {}): Record<string, string> {
+  return {
+    NODE_ENV: "test",
+    JWT_SECRET: DEVELOPMENT_JWT_SECRET,
+    LOG_LEVEL: "debug",
+    UPSTASH_REDIS_REST_URL: inject("gatewayUrl"),
+    UPSTASH_REDIS_REST_TOKEN: inject("gatewayToken"),
+    // The production 300 ms lets a loaded 2-core machine turn a slow Redis answer into a 503 on
+    // login (the limiter fails closed there); tests that stage Redis faults set their own.
+    RATE_LIMIT_TIMEOUT_MS: String(REDIS_TIMEOUT_MS),
+    ...options.env,
   };
 }
 

@@ -1,14 +1,15 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Ticket } from "../../src/features/tickets/schemas.ts";
+import { createDoorContext, currentDoor } from "../support/door.ts";
 import { insertTicket, ticketWorld } from "../support/factories/tickets.ts";
 import type { Session } from "../support/factories.ts";
-import { createTestContext, type TestContext } from "../support/test-context.ts";
+import type { TestContext } from "../support/test-context.ts";
 
 let ctx: TestContext;
 let world: Awaited<ReturnType<typeof ticketWorld>>;
 beforeAll(async () => {
-  ctx = await createTestContext({ env: { TRUST_PROXY: "true" } });
+  ctx = await createDoorContext({ env: { TRUST_PROXY: "true" } });
   world = await ticketWorld(ctx);
 });
 afterAll(() => ctx.close());
@@ -245,19 +246,23 @@ describe("GET /v1/tickets: ordering and pages", () => {
     }
   });
 
-  it("runs the same number of SQL statements whatever the page size (no N+1)", async () => {
-    const count = async (query: string) => {
-      const before = ctx.queries.length;
-      await list(world.admin.session, query);
-      return ctx.queries.slice(before);
-    };
-    const small = await count(`tag=${tag}&limit=1`);
-    const large = await count(`tag=${tag}&limit=100`);
-    expect(large.length).toBe(small.length);
-    const statements = (query: string[]) => query.filter((text) => /from "tickets"/.test(text));
-    expect(statements(large)).toHaveLength(1);
-    expect(statements(await count(`tag=${tag}&limit=100&count=true`))).toHaveLength(2);
-  });
+  // The Worker's statements are not visible from here: ctx.queries counts the Node app's only.
+  it.runIf(currentDoor() === "node")(
+    "runs the same number of SQL statements whatever the page size (no N+1)",
+    async () => {
+      const count = async (query: string) => {
+        const before = ctx.queries.length;
+        await list(world.admin.session, query);
+        return ctx.queries.slice(before);
+      };
+      const small = await count(`tag=${tag}&limit=1`);
+      const large = await count(`tag=${tag}&limit=100`);
+      expect(large.length).toBe(small.length);
+      const statements = (query: string[]) => query.filter((text) => /from "tickets"/.test(text));
+      expect(statements(large)).toHaveLength(1);
+      expect(statements(await count(`tag=${tag}&limit=100&count=true`))).toHaveLength(2);
+    },
+  );
 });
 
 describe("GET /v1/tickets: full-text search", () => {

@@ -8,44 +8,35 @@ beforeAll(async () => {
   admin = (await signedIn("admin")).session;
 });
 
-describe("developer profiles inside workerd", () => {
-  it("creates and replaces a profile, lets the developer change only their availability, lists with load", async () => {
-    const category = (await (
-      await workerFetch(
-        "/v1/categories",
-        jsonRequest("POST", { name: `Skill ${crypto.randomUUID().slice(0, 8)}` }, admin.headers),
-      )
-    ).json()) as { id: string };
-    const team = (await (
-      await workerFetch(
-        "/v1/teams",
-        jsonRequest("POST", { name: `Devs ${crypto.randomUUID().slice(0, 8)}` }, admin.headers),
-      )
-    ).json()) as { id: string };
-    const developer = await signedIn("developer");
-    const profilePath = `/v1/developers/${developer.user.id}/profile`;
+const unique = (label: string) => `${label} ${crypto.randomUUID().slice(0, 8)}`;
 
-    const created = await workerFetch(
-      profilePath,
-      jsonRequest("PUT", { skills: [{ categoryId: category.id, level: 4 }], capacity: 3 }, admin.headers),
-    );
-    expect(created.status).toBe(201);
+async function created(path: string, body: unknown): Promise<{ id: string }> {
+  const response = await workerFetch(path, jsonRequest("POST", body, admin.headers));
+  expect(response.status).toBe(201);
+  return (await response.json()) as { id: string };
+}
+
+/** A developer with a profile the admin created: level 4 in a new category, capacity 3. */
+async function profiledDeveloper() {
+  const category = await created("/v1/categories", { name: unique("Skill") });
+  const developer = await signedIn("developer");
+  const profilePath = `/v1/developers/${developer.user.id}/profile`;
+  const profile = await workerFetch(
+    profilePath,
+    jsonRequest("PUT", { skills: [{ categoryId: category.id, level: 4 }], capacity: 3 }, admin.headers),
+  );
+  expect(profile.status).toBe(201);
+  return { category, developer, profilePath };
+}
+
+describe("developer profiles inside workerd", () => {
+  it("lets the developer change their availability and timezone, and reads the merged profile", async () => {
+    const { category, developer, profilePath } = await profiledDeveloper();
     const own = await workerFetch(
       profilePath,
       jsonRequest("PUT", { availability: "away", timezone: "America/New_York" }, developer.session.headers),
     );
     expect(own.status).toBe(200);
-    const forbidden = await workerFetch(
-      profilePath,
-      jsonRequest("PUT", { capacity: 99 }, developer.session.headers),
-    );
-    expect(forbidden.status).toBe(403);
-    const badZone = await workerFetch(
-      profilePath,
-      jsonRequest("PUT", { timezone: "Not/AZone" }, admin.headers),
-    );
-    expect(badZone.status).toBe(400);
-
     const read = await workerFetch(profilePath, { headers: developer.session.headers });
     expect(read.status).toBe(200);
     expect(await read.json()).toMatchObject({
@@ -56,7 +47,29 @@ describe("developer profiles inside workerd", () => {
       openLoad: 0,
       version: 2,
     });
+  });
 
+  it("refuses the developer a capacity change with 403", async () => {
+    const { developer, profilePath } = await profiledDeveloper();
+    const forbidden = await workerFetch(
+      profilePath,
+      jsonRequest("PUT", { capacity: 99 }, developer.session.headers),
+    );
+    expect(forbidden.status).toBe(403);
+  });
+
+  it("refuses an unknown timezone with 400", async () => {
+    const { profilePath } = await profiledDeveloper();
+    const badZone = await workerFetch(
+      profilePath,
+      jsonRequest("PUT", { timezone: "Not/AZone" }, admin.headers),
+    );
+    expect(badZone.status).toBe(400);
+  });
+
+  it("lists the team's developers skilled in a category, with their load", async () => {
+    const { category, developer } = await profiledDeveloper();
+    const team = await created("/v1/teams", { name: unique("Devs") });
     await workerFetch(
       `/v1/teams/${team.id}/members/${developer.user.id}`,
       jsonRequest("PUT", { role: "member" }, admin.headers),
@@ -67,7 +80,7 @@ describe("developer profiles inside workerd", () => {
       })
     ).json()) as { data: { userId: string; availability: string; openLoad: number }[] };
     expect(listed.data).toEqual([
-      expect.objectContaining({ userId: developer.user.id, availability: "away", openLoad: 0 }),
+      expect.objectContaining({ userId: developer.user.id, availability: "available", openLoad: 0 }),
     ]);
   });
 });

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, expect } from "vitest";
+import { createDoorContext } from "../../support/door.ts";
 import type { Session } from "../../support/factories.ts";
 import { type HttpServer, startHttpServer } from "../../support/http-server.ts";
-import { createTestContext, type TestContext } from "../../support/test-context.ts";
+import type { TestContext } from "../../support/test-context.ts";
 
 /**
  * createPostgresDatabase's default, which the Node door uses: with it up to ten transactions
@@ -19,13 +20,14 @@ export interface LoadedApp {
 }
 
 /**
- * A test context with the production pool size behind a real HTTP server, for the whole file.
+ * A test context with the production pool size behind a real HTTP server, for the whole file
+ * (on the workerd door, the server stands where Cloudflare's edge would, in front of the Worker).
  * The returned object is filled in by beforeAll.
  */
 export function useLoadedApp(env: Record<string, string> = GENEROUS_RATE_LIMITS): LoadedApp {
   const loaded = {} as LoadedApp;
   beforeAll(async () => {
-    loaded.ctx = await createTestContext({
+    loaded.ctx = await createDoorContext({
       // A burst on two busy cores can keep Redis waiting past the 300 ms limiter deadline; a 503
       // from the limiter would hide the race under test, so the deadline is generous here.
       env: { TRUST_PROXY: "true", RATE_LIMIT_TIMEOUT_MS: "5000", ...env },
