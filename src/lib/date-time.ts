@@ -59,5 +59,10 @@ export const DateTimeInput = z
     example: "2030-07-01T09:15:30.123+02:00",
   });
 
+/** DateTimeInput whose description says what the field means, then the accepted range. */
+export function dateTimeInput(meaning: string) {
+  return DateTimeInput.openapi({ description: `${meaning}. ${RANGE}` });
+}
+
 /** A date-time the API answers with. */
 export const DateTimeOutput = z.iso.datetime().openapi({ description: RETURNED_FORM });

@@ -46,6 +46,31 @@ describe("the document describes the answers as they are sent", () => {
   });
 });
 
+describe("date-times in the document", () => {
+  it("states the accepted range and form on every date-time a request carries", () => {
+    const inputs: [string, { pattern?: string; description?: string }][] = [];
+    const collect = (where: string, node: unknown): void => {
+      if (typeof node !== "object" || node === null) return;
+      const schema = node as Record<string, unknown>;
+      if (schema.format === "date-time") inputs.push([where, schema as never]);
+      for (const [key, value] of Object.entries(schema)) collect(`${where}.${key}`, value);
+    };
+    for (const [path, operations] of Object.entries(document.paths))
+      for (const [method, operation] of Object.entries(operations)) {
+        const { parameters, requestBody } = operation as { parameters?: Parameter[]; requestBody?: unknown };
+        for (const parameter of parameters ?? [])
+          collect(`${method} ${path} ${parameter.name}`, parameter.schema);
+        const ref = JSON.stringify(requestBody ?? {}).match(/#\/components\/schemas\/(\w+)/)?.[1];
+        if (ref) collect(`${method} ${path} body`, document.components.schemas[ref]);
+      }
+    expect(inputs.length).toBeGreaterThanOrEqual(11);
+    for (const [where, schema] of inputs) {
+      expect(schema.pattern, where).toMatch(/^\^\(\?:000\[1-9\]/);
+      expect(schema.description, where).toContain("0001-01-01T00:00:00Z … 9999-12-31T23:59:59.999Z");
+    }
+  });
+});
+
 describe("the document refuses exactly the empty values the server refuses", () => {
   const ticketPath = "/v1/tickets/{id}";
   const cases: [string, () => object, () => Promise<Response> | Response][] = [

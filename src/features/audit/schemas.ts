@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { DateTimeInput } from "../../lib/date-time.ts";
+import { dateTimeInput } from "../../lib/date-time.ts";
 import { ListQuery, listOf } from "../../lib/list.ts";
 import { NOT_BLANK } from "../../lib/openapi.ts";
 import { ROLES } from "../users/schemas.ts";
@@ -31,8 +31,8 @@ export const AuditLogQuery = ListQuery.extend({
   entityType: Token.optional().openapi({ example: "ticket" }),
   entityId: Token.optional().openapi({ description: "Needs entityType (the index leads with it)" }),
   action: Token.optional().openapi({ example: "ticket.updated" }),
-  from: DateTimeInput.optional().openapi({ description: "Inclusive lower bound" }),
-  to: DateTimeInput.optional().openapi({ description: "Inclusive upper bound" }),
+  from: dateTimeInput("Inclusive lower bound").optional(),
+  to: dateTimeInput("Inclusive upper bound").optional(),
 }).superRefine((query, ctx) => {
   if (query.from && query.to && query.from > query.to) {
     ctx.addIssue({ code: "custom", path: ["from"], message: "must not be after `to`" });

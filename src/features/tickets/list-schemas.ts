@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { DateTimeInput } from "../../lib/date-time.ts";
+import { dateTimeInput } from "../../lib/date-time.ts";
 import { ListQuery, listOf } from "../../lib/list.ts";
 import { NOT_BLANK, UUID_PATTERN } from "../../lib/openapi.ts";
 import { TAG_PATTERN, Tag, TICKET_PRIORITIES, TICKET_STATUSES, Ticket } from "./schemas.ts";
@@ -56,11 +56,11 @@ export const TicketListQuery = ListQuery.extend({
       description: "Tickets carrying every one of these tags (comma-separated, at most 20)",
       pattern: `^${TAG_PATTERN.slice(1, -1)}(?:,${TAG_PATTERN.slice(1, -1)}){0,19}$`,
     }),
-  createdFrom: DateTimeInput.optional().openapi({ description: "createdAt >= this instant" }),
-  createdTo: DateTimeInput.optional().openapi({ description: "createdAt < this instant" }),
-  updatedFrom: DateTimeInput.optional().openapi({ description: "updatedAt >= this instant" }),
-  updatedTo: DateTimeInput.optional().openapi({ description: "updatedAt < this instant" }),
-  dueBefore: DateTimeInput.optional().openapi({ description: "dueAt < this instant" }),
+  createdFrom: dateTimeInput("createdAt >= this instant").optional(),
+  createdTo: dateTimeInput("createdAt < this instant").optional(),
+  updatedFrom: dateTimeInput("updatedAt >= this instant").optional(),
+  updatedTo: dateTimeInput("updatedAt < this instant").optional(),
+  dueBefore: dateTimeInput("dueAt < this instant").optional(),
   q: z.string().trim().min(1).max(200).optional().openapi({
     pattern: NOT_BLANK,
     description:

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { DateTimeInput, DateTimeOutput } from "../../lib/date-time.ts";
+import { DateTimeInput, DateTimeOutput, dateTimeInput } from "../../lib/date-time.ts";
 import { NOT_BLANK } from "../../lib/openapi.ts";
 
 export const TICKET_STATUSES = ["open", "in_progress", "blocked", "resolved", "closed"] as const;
@@ -95,8 +95,8 @@ export const UpdateTicket = z
     teamId: z.uuid().nullable(),
     tags: Tags,
     dueAt: DateTimeInput.nullable(),
-    firstResponseDueAt: DateTimeInput.nullable().openapi({ description: "SLA override (managers, admins)" }),
-    resolutionDueAt: DateTimeInput.nullable().openapi({ description: "SLA override (managers, admins)" }),
+    firstResponseDueAt: dateTimeInput("SLA override (managers, admins)").nullable(),
+    resolutionDueAt: dateTimeInput("SLA override (managers, admins)").nullable(),
     assigneeId: z.unknown().openapi({ description: "Not settable here: use /assignment", not: {} }),
   })
   .partial()
