@@ -15,19 +15,23 @@ import { unlimitedRateLimits } from "./rate-limits.ts";
  * API's RSS at idle and while it answers `--requests` requests (8 in flight: ticket lists,
  * searches, reads and comments). RSS is the whole process tree's (tsx runs the code in a child).
  *
- *   npm run bench:quickstart -- [--requests 20000] [--entry start|dev]
+ *   npm run bench:quickstart -- [--requests 20000] [--entry start|dev] [--node-flags "--max-semi-space-size=4"]
  *
  * `start` is `npm start` (the bundle); `dev` is `npm run dev` (tsx watch). Rate limits are lifted,
- * as in the soak, so the limiter runs but never refuses.
+ * as in the soak, so the limiter runs but never refuses. With `start`, bench/memory-probe.mjs
+ * runs inside the API and splits its RSS into V8's live heap (after a full collection), the heap
+ * V8 has committed, and PGlite's WASM memory; `--node-flags` passes V8 flags to try against them.
  */
 const { values } = parseArgs({
   options: {
     requests: { type: "string", default: "20000" },
     entry: { type: "string", default: "start" },
+    "node-flags": { type: "string", default: "" },
   },
 });
 const requests = Number(values.requests);
 const entry = values.entry === "dev" ? "dev" : "start";
+const nodeFlags = values["node-flags"].split(" ").filter(Boolean);
 const ROOT = new URL("..", import.meta.url).pathname;
 const TSX_CLI = join(ROOT, "node_modules/tsx/dist/cli.mjs");
 const PORT = 18000 + Math.floor(Math.random() * 1000);
@@ -105,12 +109,29 @@ try {
 
   // 2. The API on the embedded defaults.
   if (entry === "start") await bundleForNode("src/node.ts", "dist/quickstart-node.mjs");
+  const probeFile = join(tmpdir(), `tixgenius-quickstart-probe-${process.pid}.jsonl`);
   const apiArgs =
     entry === "start"
-      ? ["dist/quickstart-node.mjs"]
+      ? [...nodeFlags, "--expose-gc", "--import", "./bench/memory-probe.mjs", "dist/quickstart-node.mjs"]
       : [TSX_CLI, "watch", "--clear-screen=false", "src/node.ts"];
   const apiLog = join(tmpdir(), "tixgenius-quickstart-api.log");
-  const api = run(apiArgs, { ...baseEnv, PORT: String(PORT), ...unlimitedRateLimits() }, apiLog);
+  const api = run(
+    apiArgs,
+    { ...baseEnv, PORT: String(PORT), MEMORY_PROBE_FILE: probeFile, ...unlimitedRateLimits() },
+    apiLog,
+  );
+  /** The API's own last reading (bench/memory-probe.mjs; `start` only): V8 heap, external, WASM. */
+  const probe = (afterGc = false): Record<string, number> | undefined => {
+    try {
+      const lines = readFileSync(probeFile, "utf8")
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line));
+      return lines.filter((line) => !afterGc || line.afterGc).at(-1);
+    } catch {
+      return undefined;
+    }
+  };
   const url = `http://127.0.0.1:${PORT}`;
   try {
     await waitForHttp(`${url}/health`, 120_000).catch((error: unknown) => {
@@ -118,7 +139,8 @@ try {
     });
     await sleep(15_000);
     const idleMb = treeRssMb(api.pid ?? -1);
-    console.error(`API idle RSS ${idleMb} MB`);
+    const idleProbe = probe(true);
+    console.error(`API idle RSS ${idleMb} MB`, JSON.stringify(idleProbe));
 
     // 3. Traffic: reads, searches and comments as the development admin.
     const login = await fetch(`${url}/v1/auth/login`, {
@@ -139,7 +161,8 @@ try {
     ];
     let sent = 0;
     let failed = 0;
-    const samples: { requests: number; rssMb: number }[] = [];
+    const samples: { requests: number; seconds: number; rssMb: number; live?: Record<string, number> }[] = [];
+    const trafficStarted = performance.now();
     const worker = async () => {
       while (sent < requests) {
         const n = sent++;
@@ -155,33 +178,54 @@ try {
         if (response.status >= 400) failed++;
         await response.arrayBuffer();
         if (n % Math.max(1, Math.floor(requests / 20)) === 0) {
-          samples.push({ requests: n, rssMb: treeRssMb(api.pid ?? -1) });
-          console.error(`${n} requests, RSS ${samples.at(-1)?.rssMb} MB`);
+          const seconds = Math.round((performance.now() - trafficStarted) / 1000);
+          samples.push({ requests: n, seconds, rssMb: treeRssMb(api.pid ?? -1), live: probe(true) });
+          console.error(`${n} requests, RSS ${samples.at(-1)?.rssMb} MB`, JSON.stringify(probe(true)));
         }
       }
     };
-    const trafficStarted = performance.now();
     await Promise.all(Array.from({ length: 8 }, worker));
     const trafficSeconds = Math.round((performance.now() - trafficStarted) / 100) / 10;
     const afterMb = treeRssMb(api.pid ?? -1);
     await sleep(15_000);
     const settledMb = treeRssMb(api.pid ?? -1);
+    const settledProbe = probe(true);
     const report = {
       entry,
+      nodeFlags,
       seed: { first: seedRuns[0], again: seedRuns[1] },
       api: {
         idleRssMb: idleMb,
+        idle: idleProbe,
         requests,
         failed,
         trafficSeconds,
         afterRequestsRssMb: afterMb,
         settledRssMb: settledMb,
+        settled: settledProbe,
         peakRssMb: Math.max(afterMb, ...samples.map((sample) => sample.rssMb)),
       },
       samples,
     };
     console.log(
       JSON.stringify({ ...report, samples: samples.map((sample) => `${sample.requests}:${sample.rssMb}`) }),
+    );
+    console.error(
+      "requests  s  RSS  heapUsed(after gc)  heapTotal  external  arrayBuffers  wasmRss (MB)\n" +
+        samples
+          .map((s) =>
+            [
+              s.requests,
+              s.seconds,
+              s.rssMb,
+              s.live?.heapUsedMb,
+              s.live?.heapTotalMb,
+              s.live?.externalMb,
+              s.live?.arrayBuffersMb,
+              s.live?.wasmRssMb,
+            ].join("  "),
+          )
+          .join("\n"),
     );
     await mkdir("bench/results", { recursive: true });
     const stamp = new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19);
