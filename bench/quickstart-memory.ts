@@ -15,7 +15,7 @@ import { unlimitedRateLimits } from "./rate-limits.ts";
  * API's RSS at idle and while it answers `--requests` requests (8 in flight: ticket lists,
  * searches, reads and comments). RSS is the whole process tree's (tsx runs the code in a child).
  *
- *   npm run bench:quickstart -- [--requests 20000] [--entry start|dev] [--node-flags "--max-semi-space-size=4"]
+ *   npm run bench:quickstart -- [--requests 20000] [--entry start|dev] [--node-flags=--max-semi-space-size=16]
  *
  * `start` is `npm start` (the bundle); `dev` is `npm run dev` (tsx watch). Rate limits are lifted,
  * as in the soak, so the limiter runs but never refuses. With `start`, bench/memory-probe.mjs
