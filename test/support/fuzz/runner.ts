@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { PROTECTED_ROUTES } from "../route-table.ts";
 import { describeRequest } from "./describe.ts";
 import { DocumentValidator } from "./document-validator.ts";
-import { brokenRuleInWords, type Observed, violationOf } from "./oracle.ts";
+import { brokenRuleInWords, type Observed, type Platform, violationOf } from "./oracle.ts";
 import { type FuzzRequest, requestArbitrary } from "./requests.ts";
 import { roundTripViolation } from "./round-trip.ts";
 import { documentWords, loadRouteSpecs, type RouteSpec } from "./route-specs.ts";
@@ -20,6 +20,8 @@ export interface FuzzTarget {
   maxBodyBytes: number;
   /** The app's OpenAPI registry definitions, when it runs in this process (adds zod response checks). */
   registryDefinitions?: unknown[];
+  /** Set when a real server's runtime sees each request before the app does (oracle.ts). */
+  platform?: Platform;
 }
 
 /** Routes that end sessions run as scratch actors (see world.ts). */
@@ -100,6 +102,7 @@ export async function fuzzApi(target: FuzzTarget, options: FuzzOptions): Promise
     foreignIds: world.foreignIds,
     secrets: [world.victimSessionId],
     validator,
+    platform: target.platform,
   };
 
   const property = fc.asyncProperty(
