@@ -105,42 +105,54 @@ export async function fuzzApi(target: FuzzTarget, options: FuzzOptions): Promise
     platform: target.platform,
   };
 
+  const sendBatch = async (batch: FuzzRequest[]) => {
+    const outcomes = await Promise.all(
+      batch.map(async (request) => {
+        const started = performance.now();
+        const observed = await send(target, world, request);
+        const key = keyOf(request.route);
+        summary.timeByRoute.set(key, (summary.timeByRoute.get(key) ?? 0) + performance.now() - started);
+        return observed;
+      }),
+    );
+    const renew = new Set<Exclude<FuzzRequest["actor"], "anonymous">>();
+    for (const [index, observed] of outcomes.entries()) {
+      const request = batch[index] as FuzzRequest;
+      summary.requests++;
+      summary.byStatus[observed.status] = (summary.byStatus[observed.status] ?? 0) + 1;
+      summary.byRoute.set(keyOf(request.route), (summary.byRoute.get(keyOf(request.route)) ?? 0) + 1);
+      if (request.actor !== "anonymous" && SESSION_ENDING.has(keyOf(request.route))) renew.add(request.actor);
+      if (request.mode === "valid" && !brokenRuleInWords(request)) {
+        summary.valid.sent++;
+        if (observed.status < 300) summary.valid.succeeded++;
+      }
+      if (request.mode === "invalid" && request.invalidAt)
+        summary.invalidAt.set(request.invalidAt, (summary.invalidAt.get(request.invalidAt) ?? 0) + 1);
+      const violation = violationOf(request, observed, oracle) ?? observed.roundTrip;
+      if (observed.roundTrip !== undefined || observed.checkedRoundTrip) summary.roundTrips++;
+      if (violation) {
+        throw new Error(
+          `${violation}\n${describeRequest(request)}\n→ ${observed.status} ${observed.contentType}\n${observed.text.slice(0, 1000)}`,
+        );
+      }
+    }
+    for (const role of renew) await target.renewScratch(world, role);
+  };
+  // One request per route first, so that a short run (workerd's) still reaches every route.
+  const sweep = perRoute.map(
+    ({ arbitrary }, index) =>
+      fc.sample(arbitrary, { seed: options.seed + index, numRuns: 1 })[0] as FuzzRequest,
+  );
+  for (let start = 0; start < sweep.length; start += options.concurrency) {
+    await sendBatch(sweep.slice(start, start + options.concurrency)).catch((error: unknown) => {
+      throw new Error(
+        `fuzz failed in the per-route sweep (reproduce with FUZZ_SEED=${options.seed})\n${error instanceof Error ? error.message : String(error)}`,
+      );
+    });
+  }
   const property = fc.asyncProperty(
     fc.array(anyRequest, { minLength: options.concurrency, maxLength: options.concurrency }),
-    async (batch) => {
-      const outcomes = await Promise.all(
-        batch.map(async (request) => {
-          const started = performance.now();
-          const observed = await send(target, world, request);
-          const key = keyOf(request.route);
-          summary.timeByRoute.set(key, (summary.timeByRoute.get(key) ?? 0) + performance.now() - started);
-          return observed;
-        }),
-      );
-      const renew = new Set<Exclude<FuzzRequest["actor"], "anonymous">>();
-      for (const [index, observed] of outcomes.entries()) {
-        const request = batch[index] as FuzzRequest;
-        summary.requests++;
-        summary.byStatus[observed.status] = (summary.byStatus[observed.status] ?? 0) + 1;
-        summary.byRoute.set(keyOf(request.route), (summary.byRoute.get(keyOf(request.route)) ?? 0) + 1);
-        if (request.actor !== "anonymous" && SESSION_ENDING.has(keyOf(request.route)))
-          renew.add(request.actor);
-        if (request.mode === "valid" && !brokenRuleInWords(request)) {
-          summary.valid.sent++;
-          if (observed.status < 300) summary.valid.succeeded++;
-        }
-        if (request.mode === "invalid" && request.invalidAt)
-          summary.invalidAt.set(request.invalidAt, (summary.invalidAt.get(request.invalidAt) ?? 0) + 1);
-        const violation = violationOf(request, observed, oracle) ?? observed.roundTrip;
-        if (observed.roundTrip !== undefined || observed.checkedRoundTrip) summary.roundTrips++;
-        if (violation) {
-          throw new Error(
-            `${violation}\n${describeRequest(request)}\n→ ${observed.status} ${observed.contentType}\n${observed.text.slice(0, 1000)}`,
-          );
-        }
-      }
-      for (const role of renew) await target.renewScratch(world, role);
-    },
+    sendBatch,
   );
   await fc.assert(property, {
     seed: options.seed,
