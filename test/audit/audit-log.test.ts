@@ -3,13 +3,14 @@ import { hc } from "hono/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppType } from "../../src/app.ts";
 import { auditLog } from "../../src/db/schema.ts";
+import { createDoorContext, currentDoor } from "../support/door.ts";
 import { type Session, signedIn } from "../support/factories.ts";
-import { createTestContext, type TestContext } from "../support/test-context.ts";
+import type { TestContext } from "../support/test-context.ts";
 
 let ctx: TestContext;
 let admin: Session;
 beforeAll(async () => {
-  ctx = await createTestContext({ env: { TRUST_PROXY: "true" } });
+  ctx = await createDoorContext({ env: { TRUST_PROXY: "true" } });
   admin = (await signedIn(ctx, "admin")).session;
 });
 afterAll(() => ctx.close());
@@ -156,7 +157,8 @@ describe("GET /v1/audit-log", () => {
     expect((await list(`entityType=${entityType}`)).body.total).toBeUndefined();
   });
 
-  it("runs a fixed number of queries whatever the page size", async () => {
+  // The Worker's statements are not visible from here: ctx.queries counts the Node app's only.
+  it.runIf(currentDoor() === "node")("runs a fixed number of queries whatever the page size", async () => {
     const entityType = uniqueType();
     await insertRows(Array.from({ length: 30 }, (_, index) => ({ entityType, entityId: String(index) })));
     const queriesFor = async (limit: number) => {

@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { categories, developerSkills, tickets } from "../../src/db/schema.ts";
 import { createCategoryAs, insertCategory, type TestCategory } from "../support/factories/categories.ts";
@@ -68,6 +68,23 @@ describe("categories", () => {
     expect(await codeOf(taken)).toBe("category_name_taken");
     expect((await post(admin, { name: "" })).status).toBe(400);
     expect((await post(admin, { name: "x", parentId: "nope" })).status).toBe(400);
+  });
+
+  it("names the parent when it vanishes between the check and the insert (400 body.parentId)", async () => {
+    const parent = await createCategoryAs(ctx, admin);
+    const name = uniqueName();
+    // A concurrent delete, made deterministic: the parent goes just before the child's row is written.
+    await ctx.deps.db.execute(
+      sql.raw(`create function vanish_parent() returns trigger language plpgsql as $$
+        begin delete from categories where id = new.parent_id; return new; end $$;
+        create trigger vanish_parent before insert on categories for each row
+        when (new.name = '${name}') execute function vanish_parent();`),
+    );
+    const response = await post(admin, { name, parentId: parent.id });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { errors: { path: string }[] }).errors.map((e) => e.path)).toEqual([
+      "body.parentId",
+    ]);
   });
 
   it("lets everyone read; 404 for a missing one", async () => {

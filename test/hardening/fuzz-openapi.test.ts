@@ -1,14 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { nodeTarget } from "../support/fuzz/node-target.ts";
+import { createDoorContext, currentDoor } from "../support/door.ts";
+import { doorTarget } from "../support/fuzz/door-target.ts";
 import { type FuzzSummary, fuzzApi } from "../support/fuzz/runner.ts";
-import { createDoorContext } from "../support/door.ts";
 import type { TestContext } from "../support/test-context.ts";
 
 const GENEROUS = "1000000/60";
 /** The seed CI always runs (a regression stays caught), and one that changes with every run. */
 const PINNED_SEED = 20_261_205;
 const rotatingSeed = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : Date.now() % 2 ** 31;
-const requests = Number(process.env.FUZZ_REQUESTS ?? 3_000);
+/**
+ * Fewer through workerd: each request crosses a socket into another process on CI's 2 cores, and
+ * this door's task is to catch what differs between the runtimes, not to search as deep again.
+ */
+const requests = Number(process.env.FUZZ_REQUESTS ?? (currentDoor() === "workerd" ? 600 : 3_000));
 const concurrency = Number(process.env.FUZZ_CONCURRENCY ?? 16);
 /**
  * Valid requests (every part as the document allows, from a role the route allows) must mostly
@@ -40,13 +44,13 @@ beforeAll(async () => {
 afterAll(() => ctx.close());
 
 async function run(seed: number): Promise<FuzzSummary> {
-  console.info(`fuzz: FUZZ_SEED=${seed} requests=${requests} concurrency=${concurrency}`);
+  console.info(`fuzz (${currentDoor()}): FUZZ_SEED=${seed} requests=${requests} concurrency=${concurrency}`);
   const started = performance.now();
-  const summary = await fuzzApi(nodeTarget(ctx), { seed, requests, concurrency });
+  const summary = await fuzzApi(doorTarget(ctx), { seed, requests, concurrency });
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   const share = summary.valid.succeeded / Math.max(1, summary.valid.sent);
   console.info(
-    `fuzz: seed ${seed}: ${summary.requests} requests in ${seconds} s; statuses ${JSON.stringify(summary.byStatus)}; ` +
+    `fuzz (${currentDoor()}): seed ${seed}: ${summary.requests} requests in ${seconds} s; statuses ${JSON.stringify(summary.byStatus)}; ` +
       `valid ${summary.valid.succeeded}/${summary.valid.sent} succeeded (${(share * 100).toFixed(0)} %); ` +
       `${[...summary.invalidAt.values()].reduce((a, b) => a + b, 0)} single-invalid requests refused; ` +
       `${summary.roundTrips} round trips`,
@@ -67,7 +71,8 @@ function expectThorough(summary: FuzzSummary) {
   // Every documented operation was exercised.
   expect(summary.byRoute.size).toBe(summary.routes);
   expect(summary.valid.succeeded / summary.valid.sent).toBeGreaterThanOrEqual(MIN_VALID_SUCCESS);
-  expect(summary.invalidAt.size).toBeGreaterThan(40);
+  // Distinct refused places grow with the run: 3,000 requests reach over 40, workerd's 600 over 30.
+  expect(summary.invalidAt.size).toBeGreaterThan(Math.min(40, requests / 20));
   expect(summary.roundTrips).toBeGreaterThan(requests / 10);
 }
 

@@ -2,14 +2,15 @@ import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditLog, tickets } from "../../src/db/schema.ts";
 import type { Ticket } from "../../src/features/tickets/schemas.ts";
+import { createDoorContext } from "../support/door.ts";
 import { reportTicket, ticketWorld } from "../support/factories/tickets.ts";
 import { jsonRequest } from "../support/factories.ts";
-import { createTestContext, type TestContext } from "../support/test-context.ts";
+import type { TestContext } from "../support/test-context.ts";
 
 let ctx: TestContext;
 let world: Awaited<ReturnType<typeof ticketWorld>>;
 beforeAll(async () => {
-  ctx = await createTestContext({ env: { TRUST_PROXY: "true" } });
+  ctx = await createDoorContext({ env: { TRUST_PROXY: "true" } });
   world = await ticketWorld(ctx);
 });
 afterAll(() => ctx.close());

@@ -92,6 +92,18 @@ export function isForeignKeyViolation(error: unknown): boolean {
   return false;
 }
 
+/** The violated constraint's name, through drizzle's wrapping (postgres.js: constraint_name, PGlite: constraint). */
+export function violatedConstraint(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; current && depth < 4; depth++) {
+    const { constraint_name, constraint } = current as { constraint_name?: unknown; constraint?: unknown };
+    const name = constraint_name ?? constraint;
+    if (typeof name === "string") return name;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
 /** postgres.js answers execute() with an array of rows, PGlite with `{ rows }`. */
 function rowsOf<Row>(result: unknown): Row[] {
   if (Array.isArray(result)) return result as Row[];

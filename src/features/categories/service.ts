@@ -21,6 +21,7 @@ import {
   isForeignKeyViolation,
   lockCategoryTree,
   toCategory,
+  violatedConstraint,
 } from "./queries.ts";
 import type { Category, CategoryListQuery, CreateCategory, UpdateCategory } from "./schemas.ts";
 
@@ -136,25 +137,27 @@ export async function updateCategory(
 
 /** Refused while sub-categories exist; skills in it go with it, tickets keep no category. */
 export async function deleteCategory(deps: Deps, actor: Actor, id: string, expectedVersion?: number) {
-  await mapWriteErrors(() =>
-    deps.db.transaction(async (tx) => {
-      const [current] = await tx.select().from(categories).where(eq(categories.id, id)).for("update");
-      if (!current) throw categoryNotFound();
-      assertVersion(current, expectedVersion, "category");
-      await assertMayWriteCategory(tx, actor, current, undefined);
-      const [children] = await tx
-        .select({ total: count() })
-        .from(categories)
-        .where(eq(categories.parentId, id));
-      if ((children?.total ?? 0) > 0) throw hasChildren(children?.total ?? 0);
-      await tx.delete(categories).where(eq(categories.id, id));
-      await writeAudit(tx, actor, {
-        action: "category.deleted",
-        entityType: "category",
-        entityId: id,
-        before: audited(current),
-      });
-    }),
+  await mapWriteErrors(
+    () =>
+      deps.db.transaction(async (tx) => {
+        const [current] = await tx.select().from(categories).where(eq(categories.id, id)).for("update");
+        if (!current) throw categoryNotFound();
+        assertVersion(current, expectedVersion, "category");
+        await assertMayWriteCategory(tx, actor, current, undefined);
+        const [children] = await tx
+          .select({ total: count() })
+          .from(categories)
+          .where(eq(categories.parentId, id));
+        if ((children?.total ?? 0) > 0) throw hasChildren(children?.total ?? 0);
+        await tx.delete(categories).where(eq(categories.id, id));
+        await writeAudit(tx, actor, {
+          action: "category.deleted",
+          entityType: "category",
+          entityId: id,
+          before: audited(current),
+        });
+      }),
+    false,
   );
   // Developer skills in this category were deleted with it (on delete cascade).
   await sharedCacheOf(deps).invalidate(CATEGORIES_CACHE, DEVELOPERS_CACHE);
@@ -178,16 +181,26 @@ function hasChildren(total: number): ConflictError {
   );
 }
 
-async function mapWriteErrors<T>(write: () => Promise<T>): Promise<T> {
+/** The body field behind each foreign key a create or patch writes (drizzle/0001_tickets.sql). */
+const FIELD_OF_FOREIGN_KEY: Record<string, string> = {
+  categories_parent_id_categories_id_fk: "body.parentId",
+  categories_default_team_id_teams_id_fk: "body.defaultTeamId",
+};
+
+async function mapWriteErrors<T>(write: () => Promise<T>, writesBody = true): Promise<T> {
   try {
     return await write();
   } catch (error) {
     if (isUniqueViolation(error))
       throw new ConflictError("A category with this name already exists.", "category_name_taken");
     // A referenced row vanished between the check and the write, or a child appeared under a
-    // category being deleted: the foreign keys still hold.
-    if (isForeignKeyViolation(error))
-      throw new ValidationError([{ path: "body", message: "a referenced resource no longer exists" }]);
+    // category being deleted: the foreign keys still hold. The field is named as when the check sees it.
+    if (isForeignKeyViolation(error)) {
+      const field = writesBody ? FIELD_OF_FOREIGN_KEY[violatedConstraint(error) ?? ""] : undefined;
+      throw new ValidationError([
+        { path: field ?? "body", message: "a referenced resource no longer exists" },
+      ]);
+    }
     throw error;
   }
 }

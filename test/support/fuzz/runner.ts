@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { PROTECTED_ROUTES } from "../route-table.ts";
 import { describeRequest } from "./describe.ts";
 import { DocumentValidator } from "./document-validator.ts";
-import { brokenRuleInWords, type Observed, violationOf } from "./oracle.ts";
+import { brokenRuleInWords, type Observed, type Platform, violationOf } from "./oracle.ts";
 import { type FuzzRequest, requestArbitrary } from "./requests.ts";
 import { roundTripViolation } from "./round-trip.ts";
 import { documentWords, loadRouteSpecs, type RouteSpec } from "./route-specs.ts";
@@ -20,6 +20,8 @@ export interface FuzzTarget {
   maxBodyBytes: number;
   /** The app's OpenAPI registry definitions, when it runs in this process (adds zod response checks). */
   registryDefinitions?: unknown[];
+  /** Set when a real server's runtime sees each request before the app does (oracle.ts). */
+  platform?: Platform;
 }
 
 /** Routes that end sessions run as scratch actors (see world.ts). */
@@ -100,44 +102,57 @@ export async function fuzzApi(target: FuzzTarget, options: FuzzOptions): Promise
     foreignIds: world.foreignIds,
     secrets: [world.victimSessionId],
     validator,
+    platform: target.platform,
   };
 
+  const sendBatch = async (batch: FuzzRequest[]) => {
+    const outcomes = await Promise.all(
+      batch.map(async (request) => {
+        const started = performance.now();
+        const observed = await send(target, world, request);
+        const key = keyOf(request.route);
+        summary.timeByRoute.set(key, (summary.timeByRoute.get(key) ?? 0) + performance.now() - started);
+        return observed;
+      }),
+    );
+    const renew = new Set<Exclude<FuzzRequest["actor"], "anonymous">>();
+    for (const [index, observed] of outcomes.entries()) {
+      const request = batch[index] as FuzzRequest;
+      summary.requests++;
+      summary.byStatus[observed.status] = (summary.byStatus[observed.status] ?? 0) + 1;
+      summary.byRoute.set(keyOf(request.route), (summary.byRoute.get(keyOf(request.route)) ?? 0) + 1);
+      if (request.actor !== "anonymous" && SESSION_ENDING.has(keyOf(request.route))) renew.add(request.actor);
+      if (request.mode === "valid" && !brokenRuleInWords(request)) {
+        summary.valid.sent++;
+        if (observed.status < 300) summary.valid.succeeded++;
+      }
+      if (request.mode === "invalid" && request.invalidAt)
+        summary.invalidAt.set(request.invalidAt, (summary.invalidAt.get(request.invalidAt) ?? 0) + 1);
+      const violation = violationOf(request, observed, oracle) ?? observed.roundTrip;
+      if (observed.roundTrip !== undefined || observed.checkedRoundTrip) summary.roundTrips++;
+      if (violation) {
+        throw new Error(
+          `${violation}\n${describeRequest(request)}\n→ ${observed.status} ${observed.contentType}\n${observed.text.slice(0, 1000)}`,
+        );
+      }
+    }
+    for (const role of renew) await target.renewScratch(world, role);
+  };
+  // One request per route first, so that a short run (workerd's) still reaches every route.
+  const sweep = perRoute.map(
+    ({ arbitrary }, index) =>
+      fc.sample(arbitrary, { seed: options.seed + index, numRuns: 1 })[0] as FuzzRequest,
+  );
+  for (let start = 0; start < sweep.length; start += options.concurrency) {
+    await sendBatch(sweep.slice(start, start + options.concurrency)).catch((error: unknown) => {
+      throw new Error(
+        `fuzz failed in the per-route sweep (reproduce with FUZZ_SEED=${options.seed})\n${error instanceof Error ? error.message : String(error)}`,
+      );
+    });
+  }
   const property = fc.asyncProperty(
     fc.array(anyRequest, { minLength: options.concurrency, maxLength: options.concurrency }),
-    async (batch) => {
-      const outcomes = await Promise.all(
-        batch.map(async (request) => {
-          const started = performance.now();
-          const observed = await send(target, world, request);
-          const key = keyOf(request.route);
-          summary.timeByRoute.set(key, (summary.timeByRoute.get(key) ?? 0) + performance.now() - started);
-          return observed;
-        }),
-      );
-      const renew = new Set<Exclude<FuzzRequest["actor"], "anonymous">>();
-      for (const [index, observed] of outcomes.entries()) {
-        const request = batch[index] as FuzzRequest;
-        summary.requests++;
-        summary.byStatus[observed.status] = (summary.byStatus[observed.status] ?? 0) + 1;
-        summary.byRoute.set(keyOf(request.route), (summary.byRoute.get(keyOf(request.route)) ?? 0) + 1);
-        if (request.actor !== "anonymous" && SESSION_ENDING.has(keyOf(request.route)))
-          renew.add(request.actor);
-        if (request.mode === "valid" && !brokenRuleInWords(request)) {
-          summary.valid.sent++;
-          if (observed.status < 300) summary.valid.succeeded++;
-        }
-        if (request.mode === "invalid" && request.invalidAt)
-          summary.invalidAt.set(request.invalidAt, (summary.invalidAt.get(request.invalidAt) ?? 0) + 1);
-        const violation = violationOf(request, observed, oracle) ?? observed.roundTrip;
-        if (observed.roundTrip !== undefined || observed.checkedRoundTrip) summary.roundTrips++;
-        if (violation) {
-          throw new Error(
-            `${violation}\n${describeRequest(request)}\n→ ${observed.status} ${observed.contentType}\n${observed.text.slice(0, 1000)}`,
-          );
-        }
-      }
-      for (const role of renew) await target.renewScratch(world, role);
-    },
+    sendBatch,
   );
   await fc.assert(property, {
     seed: options.seed,
