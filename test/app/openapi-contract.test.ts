@@ -71,6 +71,20 @@ describe("date-times in the document", () => {
   });
 });
 
+describe("the document accepts exactly the nulls the server accepts", () => {
+  it.each([
+    ["CreateTicket", "dueAt"],
+    ["UpdateTicket", "dueAt"],
+    ["UpdateTicket", "firstResponseDueAt"],
+    ["UpdateTicket", "resolutionDueAt"],
+  ])("allows %s.%s to be null, as the server does", (component, field) => {
+    const schema = validator.component(component);
+    const base = component === "CreateTicket" ? { title: "A ticket" } : {};
+    expect(validator.errors(schema, { ...base, [field]: "not a date" })).not.toEqual([]);
+    expect(validator.errors(schema, { ...base, [field]: null })).toEqual([]);
+  });
+});
+
 describe("the document refuses exactly the empty values the server refuses", () => {
   const ticketPath = "/v1/tickets/{id}";
   const cases: [string, () => object, () => Promise<Response> | Response][] = [

@@ -78,7 +78,7 @@ export const CreateTicket = z
       description: "Not for reporters; defaults to the category's default team",
     }),
     tags: Tags.default([]),
-    dueAt: DateTimeInput.nullable().optional(),
+    dueAt: z.union([DateTimeInput, z.null()]).optional(),
   })
   .strict()
   .openapi("CreateTicket");
@@ -94,9 +94,9 @@ export const UpdateTicket = z
     categoryId: z.uuid().nullable(),
     teamId: z.uuid().nullable(),
     tags: Tags,
-    dueAt: DateTimeInput.nullable(),
-    firstResponseDueAt: dateTimeInput("SLA override (managers, admins)").nullable(),
-    resolutionDueAt: dateTimeInput("SLA override (managers, admins)").nullable(),
+    dueAt: z.union([DateTimeInput, z.null()]),
+    firstResponseDueAt: z.union([dateTimeInput("SLA override (managers, admins)"), z.null()]),
+    resolutionDueAt: z.union([dateTimeInput("SLA override (managers, admins)"), z.null()]),
     assigneeId: z.unknown().openapi({ description: "Not settable here: use /assignment", not: {} }),
   })
   .partial()
