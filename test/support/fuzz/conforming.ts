@@ -23,15 +23,16 @@ const OPAQUE = new Set(["cursor"]);
 
 /**
  * A request the document allows in every part (`invalid` false), or in every part but one
- * (`invalid` true): each refused value then reaches the code behind it alone, instead of hiding
- * behind another bad parameter that the validator reports first.
+ * (`invalid` true, or the name of the one place to break, e.g. `body.dueAt`): each refused value
+ * then reaches the code behind it alone, instead of hiding behind another bad parameter that the
+ * validator reports first.
  */
 export function conformingRequest(
   route: RouteSpec,
   components: Record<string, JsonSchema>,
   pools: RequestPools,
   validator: DocumentValidator,
-  invalid: boolean,
+  invalid: boolean | string,
 ): fc.Arbitrary<FuzzRequest> {
   const ids = route.method === "GET" ? [...pools.ids, ...pools.readOnlyIds] : pools.ids;
   const valuePools = { ids, words: pools.words, idsByName: pools.idsByName };
@@ -88,7 +89,11 @@ export function conformingRequest(
     body,
   });
 
-  const places = invalid ? invalidPlaces(route, components, validator) : [];
+  const places = !invalid
+    ? []
+    : invalidPlaces(route, components, validator).filter(
+        (place) => invalid === true || placeName(place) === invalid,
+      );
   const withInvalid =
     places.length === 0
       ? base.map((parts) => ({ parts, place: undefined as Place | undefined, value: undefined as unknown }))
@@ -134,7 +139,7 @@ export function conformingRequest(
       body: json === undefined ? undefined : JSON.stringify(json),
       bodyKind: json === undefined ? "none" : place?.in === "body" ? "mutated" : "valid",
       mode: place ? "invalid" : "valid",
-      ...(place ? { invalidAt: `${place.in}.${place.name}` } : {}),
+      ...(place ? { invalidAt: placeName(place) } : {}),
       ...(json === undefined ? {} : { json }),
     };
     return request;
@@ -146,6 +151,17 @@ interface Place {
   name: string;
   index: number;
   value: fc.Arbitrary<unknown>;
+}
+
+const placeName = (place: Place) => `${place.in}.${place.name}`;
+
+/** The names (`query.limit`, `body.dueAt`) of every value of the route that can be made invalid. */
+export function invalidPlaceNames(
+  route: RouteSpec,
+  components: Record<string, JsonSchema>,
+  validator: DocumentValidator,
+): string[] {
+  return invalidPlaces(route, components, validator).map(placeName);
 }
 
 /** Every value of the route that can be made invalid, with the refused values for it. */

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { PROTECTED_ROUTES } from "../route-table.ts";
+import { conformingRequest, invalidPlaceNames } from "./conforming.ts";
 import { describeRequest } from "./describe.ts";
 import { DocumentValidator } from "./document-validator.ts";
 import { brokenRuleInWords, type Observed, type Platform, violationOf } from "./oracle.ts";
@@ -58,6 +59,8 @@ export interface FuzzSummary {
   valid: { sent: number; succeeded: number };
   /** Requests invalid in exactly one part, by where that part was (all refused, or the run failed). */
   invalidAt: Map<string, number>;
+  /** How many distinct places (`body.dueAt`) the document lets a request break: each is swept once. */
+  invalidPlaces: number;
   /** Round trips checked (date-times read back, created resources re-read, cursors followed). */
   roundTrips: number;
 }
@@ -95,6 +98,7 @@ export async function fuzzApi(target: FuzzTarget, options: FuzzOptions): Promise
     routes: routes.length,
     valid: { sent: 0, succeeded: 0 },
     invalidAt: new Map(),
+    invalidPlaces: 0,
     roundTrips: 0,
   };
   const oracle = {
@@ -138,15 +142,21 @@ export async function fuzzApi(target: FuzzTarget, options: FuzzOptions): Promise
     }
     for (const role of renew) await target.renewScratch(world, role);
   };
-  // One request per route first, so that a short run (workerd's) still reaches every route.
-  const sweep = perRoute.map(
-    ({ arbitrary }, index) =>
-      fc.sample(arbitrary, { seed: options.seed + index, numRuns: 1 })[0] as FuzzRequest,
-  );
+  // First one request per route, then one request broken at each distinct place, so that a short
+  // run (workerd's) still reaches every route and every kind of refused value.
+  const placeSweep = sweepEveryPlace(routes, document.components.schemas, pools, validator, options.seed);
+  summary.invalidPlaces = placeSweep.length;
+  const sweep = [
+    ...perRoute.map(
+      ({ arbitrary }, index) =>
+        fc.sample(arbitrary, { seed: options.seed + index, numRuns: 1 })[0] as FuzzRequest,
+    ),
+    ...placeSweep,
+  ];
   for (let start = 0; start < sweep.length; start += options.concurrency) {
     await sendBatch(sweep.slice(start, start + options.concurrency)).catch((error: unknown) => {
       throw new Error(
-        `fuzz failed in the per-route sweep (reproduce with FUZZ_SEED=${options.seed})\n${error instanceof Error ? error.message : String(error)}`,
+        `fuzz failed in the sweep (reproduce with FUZZ_SEED=${options.seed})\n${error instanceof Error ? error.message : String(error)}`,
       );
     });
   }
@@ -167,6 +177,25 @@ export async function fuzzApi(target: FuzzTarget, options: FuzzOptions): Promise
     },
   });
   return summary;
+}
+
+/** One request per distinct invalid place, on a route the seed picks among those that have it. */
+function sweepEveryPlace(
+  routes: RouteSpec[],
+  components: Parameters<typeof requestArbitrary>[1],
+  pools: Parameters<typeof requestArbitrary>[2],
+  validator: DocumentValidator,
+  seed: number,
+): FuzzRequest[] {
+  const routesByPlace = new Map<string, RouteSpec[]>();
+  for (const route of routes)
+    for (const place of new Set(invalidPlaceNames(route, components, validator)))
+      routesByPlace.set(place, [...(routesByPlace.get(place) ?? []), route]);
+  return [...routesByPlace].map(([place, candidates], index) => {
+    const route = candidates[(seed + index) % candidates.length] as RouteSpec;
+    const arbitrary = conformingRequest(route, components, pools, validator, place);
+    return fc.sample(arbitrary, { seed: seed + index, numRuns: 1 })[0] as FuzzRequest;
+  });
 }
 
 async function send(
