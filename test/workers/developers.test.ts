@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import timeZoneNames from "../../src/features/developers/time-zones.json" with { type: "json" };
 import { jsonRequest, type Session } from "../support/factories.ts";
 import { signedIn } from "./support/accounts.ts";
 import { workerFetch } from "./support/requests.ts";
@@ -65,6 +66,19 @@ describe("developer profiles inside workerd", () => {
       jsonRequest("PUT", { timezone: "Not/AZone" }, admin.headers),
     );
     expect(badZone.status).toBe(400);
+  });
+
+  it("knows every time zone the document lists, in workerd's own ICU", () => {
+    const unknownHere = timeZoneNames.filter((name) => {
+      try {
+        new Intl.DateTimeFormat("en", { timeZone: name });
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    expect(timeZoneNames.length).toBeGreaterThan(500);
+    expect(unknownHere).toEqual([]);
   });
 
   it("lists the team's developers skilled in a category, with their load", async () => {
