@@ -53,7 +53,12 @@ export function mountApiDocs(app: OpenAPIHono<AppEnv>, script: ApiReferenceScrip
     },
     servers: [{ url: "/" }],
   };
-  app.get("/openapi.json", (c) => c.json(withValidatorPatterns(app.getOpenAPI31Document(config))));
+  // Built on first request, when every route is registered; the routes never change afterwards.
+  let document: ReturnType<typeof withValidatorPatterns> | undefined;
+  app.get("/openapi.json", (c) => {
+    document ??= withValidatorPatterns(app.getOpenAPI31Document(config));
+    return c.json(document);
+  });
   app.get("/docs", (c, next) => {
     const nonce = freshNonce();
     c.header("Content-Security-Policy", docsPolicy(nonce));
