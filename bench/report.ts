@@ -42,14 +42,14 @@ const ratio = (api: number, ceiling?: number) => (ceiling ? (api / ceiling).toFi
 /** One markdown row per endpoint and size: the API's figures and its ratio to both ceilings. */
 export function markdownTable(bySize: Report["bySize"]): string {
   const lines = [
-    "| Tickets | Endpoint | req/s | p50 / p95 / p99 ms | CPU ms/req (API + gateway) | Peak RSS MB | non-2xx | SQL/req | Redis RT/req (alone / under load) | HTTP ceiling req/s | ÷ HTTP | Raw ceiling req/s | ÷ raw | Raw p50 / p99 ms | Raw CPU ms/req |",
-    "|---:|---|---:|---|---|---:|---:|---:|---|---:|---:|---:|---:|---|---:|",
+    "| Tickets | Endpoint | req/s | p50 / p95 / p99 ms | CPU ms/req (API + gateway) | Peak RSS MB | non-2xx | SQL/req | Redis RT/req (alone / under load) | HTTP ceiling req/s | ÷ HTTP | Raw ceiling req/s | ÷ raw | Raw p50 / p99 ms | Raw CPU ms/req | Plain stack req/s | ÷ plain |",
+    "|---:|---|---:|---|---|---:|---:|---:|---|---:|---:|---:|---:|---|---:|---:|---:|",
   ];
   for (const [size, results] of Object.entries(bySize))
     for (const r of results) {
       const { api } = r;
       lines.push(
-        `| ${Number(size).toLocaleString("en")} | \`${r.endpoint}\` | ${api.requestsPerSecond} | ${api.latencyMs.p50} / ${api.latencyMs.p95} / ${api.latencyMs.p99} | ${api.cpuMsPerRequest} + ${api.helperCpuMsPerRequest ?? "–"} | ${api.peakRssMb} | ${api.non2xx + api.errors} | ${r.sqlPerRequest} | ${r.redisRoundTripsPerRequest} / ${api.perRequest?.redisRoundTrips ?? "–"} | ${r.httpCeiling?.requestsPerSecond ?? "–"} | ${ratio(api.requestsPerSecond, r.httpCeiling?.requestsPerSecond)} | ${r.rawCeiling?.requestsPerSecond ?? "–"} | ${ratio(api.requestsPerSecond, r.rawCeiling?.requestsPerSecond)} | ${r.rawCeiling ? `${r.rawCeiling.latencyMs.p50} / ${r.rawCeiling.latencyMs.p99}` : "–"} | ${r.rawCeiling?.cpuMsPerRequest ?? "–"} |`,
+        `| ${Number(size).toLocaleString("en")} | \`${r.endpoint}\` | ${api.requestsPerSecond} | ${api.latencyMs.p50} / ${api.latencyMs.p95} / ${api.latencyMs.p99} | ${api.cpuMsPerRequest} + ${api.helperCpuMsPerRequest ?? "–"} | ${api.peakRssMb} | ${api.non2xx + api.errors} | ${r.sqlPerRequest} | ${r.redisRoundTripsPerRequest} / ${api.perRequest?.redisRoundTrips ?? "–"} | ${r.httpCeiling?.requestsPerSecond ?? "–"} | ${ratio(api.requestsPerSecond, r.httpCeiling?.requestsPerSecond)} | ${r.rawCeiling?.requestsPerSecond ?? "–"} | ${ratio(api.requestsPerSecond, r.rawCeiling?.requestsPerSecond)} | ${r.rawCeiling ? `${r.rawCeiling.latencyMs.p50} / ${r.rawCeiling.latencyMs.p99}` : "–"} | ${r.rawCeiling?.cpuMsPerRequest ?? "–"} | ${r.plainStack?.requestsPerSecond ?? "–"} | ${ratio(api.requestsPerSecond, r.plainStack?.requestsPerSecond)} |`,
       );
     }
   return lines.join("\n");

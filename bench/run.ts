@@ -34,7 +34,7 @@ const settings: Settings = args.quick
 const sizes = (args.sizes ?? (args.quick ? "10000" : "10000,100000,1000000")).split(",").map(Number);
 const serverUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
-const PORTS = { gateway: 18079, api: 18787, http: 18801, raw: 18802 };
+const PORTS = { gateway: 18079, api: 18787, http: 18801, raw: 18802, plain: 18803 };
 const PROFILE_DIR = join(tmpdir(), "tixgenius-bench-profiles");
 // Every server runs bundled on plain Node, as `npm start` runs the API: tsx alone adds ~190 MB RSS.
 const BUNDLES = {
@@ -42,7 +42,10 @@ const BUNDLES = {
   // Inside the checkout, so their external packages resolve from node_modules.
   gateway: "dist/bench/gateway.mjs",
   ceiling: "dist/bench/ceiling-server.mjs",
+  plain: "dist/bench/plain-stack-server.mjs",
 };
+/** The endpoints the plain Express stack (bench/plain-stack-server.ts) also serves. */
+const PLAIN_STACK_ENDPOINTS = new Set(["GET /v1/tickets/:id", "GET /v1/tickets?status=open&limit=50"]);
 
 export interface EndpointResult {
   endpoint: string;
@@ -51,6 +54,8 @@ export interface EndpointResult {
   api: Measurement;
   httpCeiling?: Measurement;
   rawCeiling?: Measurement;
+  /** Express + pg + jsonwebtoken + Redis-backed express-rate-limit: what a user would pick instead. */
+  plainStack?: Measurement;
   sameBytes?: boolean;
 }
 
@@ -117,10 +122,17 @@ async function benchSize(size: number): Promise<EndpointResult[]> {
       CEILING_MODE: "raw",
       PORT: String(PORTS.raw),
     });
-    processes.push(http, raw);
+    const plain = startNode("plain stack", BUNDLES.plain, {
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: redisUrl,
+      JWT_SECRET: DEVELOPMENT_JWT_SECRET,
+      PORT: String(PORTS.plain),
+    });
+    processes.push(http, raw, plain);
     await Promise.all([
       waitForHttp(`http://127.0.0.1:${PORTS.http}/`),
       waitForHttp(`http://127.0.0.1:${PORTS.raw}/`),
+      waitForHttp(`http://127.0.0.1:${PORTS.plain}/`),
     ]);
 
     const results: EndpointResult[] = [];
@@ -157,6 +169,12 @@ async function benchSize(size: number): Promise<EndpointResult[]> {
         load,
         settings,
       );
+      if (PLAIN_STACK_ENDPOINTS.has(scenario.name))
+        result.plainStack = await measure(
+          { url: `http://127.0.0.1:${PORTS.plain}`, pid: plain.pid },
+          load,
+          settings,
+        );
       results.push(result);
       console.log(summary(result));
     }
@@ -202,7 +220,7 @@ async function sameBytes(sample: { path: string; init: RequestInit }, baseUrl: s
 function summary(result: EndpointResult): string {
   const ratio = (ceiling?: Measurement) =>
     ceiling ? (result.api.requestsPerSecond / ceiling.requestsPerSecond).toFixed(2) : "-";
-  return `  api ${result.api.requestsPerSecond} req/s p99 ${result.api.latencyMs.p99} ms, ${result.api.cpuMsPerRequest} cpu ms/req, non-2xx ${result.api.non2xx}; vs http ${ratio(result.httpCeiling)}, vs raw ${ratio(result.rawCeiling)}`;
+  return `  api ${result.api.requestsPerSecond} req/s p99 ${result.api.latencyMs.p99} ms, ${result.api.cpuMsPerRequest} cpu ms/req, non-2xx ${result.api.non2xx}; vs http ${ratio(result.httpCeiling)}, vs raw ${ratio(result.rawCeiling)}, vs plain stack ${ratio(result.plainStack)}`;
 }
 
 const started = new Date();
@@ -210,6 +228,7 @@ await Promise.all([
   bundleForNode("src/node.ts", BUNDLES.api),
   bundleForNode("src/gateway/main.ts", BUNDLES.gateway),
   bundleForNode("bench/ceiling-server.ts", BUNDLES.ceiling),
+  bundleForNode("bench/plain-stack-server.ts", BUNDLES.plain),
 ]);
 const bySize: Record<string, EndpointResult[]> = {};
 const eventsBySize: Record<string, EventLatency> = {};
