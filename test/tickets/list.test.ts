@@ -1,5 +1,7 @@
 import { randomBytes } from "node:crypto";
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RELEVANCE_CANDIDATES } from "../../src/features/tickets/list.ts";
 import type { Ticket } from "../../src/features/tickets/schemas.ts";
 import { createDoorContext, currentDoor } from "../support/door.ts";
 import { insertTicket, ticketWorld } from "../support/factories/tickets.ts";
@@ -297,6 +299,28 @@ describe("GET /v1/tickets: full-text search", () => {
       await list(world.reporter.session, `tag=${tag}&q=${encodeURIComponent('"outage in production"')}`)
     ).data;
     expect(phrase.map((t) => t.id)).toEqual([inTitle.id]);
+  });
+
+  it(`ranks only the ${RELEVANCE_CANDIDATES} newest matches; a sort pages through every match`, async () => {
+    const tag = uniqueTag();
+    const word = `w${randomBytes(4).toString("hex")}`;
+    // The oldest match has the word in its title: it would rank first if every match were ranked.
+    await ctx.deps.db.execute(sql`
+      insert into tickets (title, description, reporter_id, team_id, tags, created_at, updated_at)
+      select case when g = 0 then ${`${word} in the title`} else 'Ticket ' || g end,
+             case when g = 0 then 'Old.' else ${`Mentions ${word} once.`} end,
+             ${world.reporter.user.id}, ${world.teamA.id}, array[${tag}],
+             now() - (1000 - g) * interval '1 second', now()
+      from generate_series(0, ${RELEVANCE_CANDIDATES}) g`);
+    const [oldest] = (await list(world.admin.session, `tag=${tag}&sort=createdAt&limit=1`)).data;
+    const ranked = await list(world.admin.session, `tag=${tag}&q=${word}&limit=100&count=true`);
+    expect(ranked.total).toBe(RELEVANCE_CANDIDATES);
+    const pages = await walk(world.admin.session, `tag=${tag}&q=${word}`, 100);
+    expect(pages).toHaveLength(RELEVANCE_CANDIDATES);
+    expect(pages).not.toContain(oldest?.id);
+    const sorted = await list(world.admin.session, `tag=${tag}&q=${word}&sort=createdAt&limit=1&count=true`);
+    expect(sorted.total).toBe(RELEVANCE_CANDIDATES + 1);
+    expect(sorted.data[0]?.id).toBe(oldest?.id);
   });
 
   it("treats LIKE wildcards, quotes and operators as plain text", async () => {

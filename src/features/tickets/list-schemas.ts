@@ -64,7 +64,7 @@ export const TicketListQuery = ListQuery.extend({
   q: z.string().trim().min(1).max(200).optional().openapi({
     pattern: NOT_BLANK,
     description:
-      'Full-text search (web search syntax: words, "phrases", -exclusions) over title and description',
+      'Full-text search (web search syntax: words, "phrases", -exclusions) over title and description. Without `sort`, the 1,000 newest matches are ranked by relevance and the list (and `total`) ends there; with `sort`, every match is listed.',
   }),
   sort: z.enum(SORT_VALUES).optional().openapi({
     description:
