@@ -3,6 +3,7 @@ import { createMiddleware } from "hono/factory";
 import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "./app-env.ts";
 import type { DepsProvider } from "./deps.ts";
+import { apiKeysRoutes } from "./features/api-keys/routes.ts";
 import { assignmentsRoutes } from "./features/assignments/routes.ts";
 import { auditRoutes } from "./features/audit/routes.ts";
 import { authRoutes } from "./features/auth/routes.ts";
@@ -62,7 +63,8 @@ export function createApp(provider: DepsProvider) {
     .route("/v1/tickets", commentsRoutes)
     .route("/v1/tickets", assignmentsRoutes)
     .route("/v1/audit-log", auditRoutes)
-    .route("/v1/events", eventsRoutes);
+    .route("/v1/events", eventsRoutes)
+    .route("/v1/api-keys", apiKeysRoutes);
   mountApiDocs(app, provider.apiReferenceScript);
   // Internal: outside the OpenAPI document and the typed client, and absent without a token.
   if (provider.metricsExposition && config.METRICS_TOKEN) {

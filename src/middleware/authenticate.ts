@@ -1,31 +1,70 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv, Auth } from "../app-env.ts";
+import { authenticateApiKey } from "../features/api-keys/caller.ts";
+import { API_KEY_SCOPES, type Scope } from "../features/api-keys/scopes.ts";
 import { invalidToken, verifyAccessToken } from "../features/auth/access-tokens.ts";
 import { sessionsOf } from "../features/auth/sessions.ts";
 import { findCaller } from "../features/users/queries.ts";
+import { ForbiddenError } from "../lib/errors.ts";
 
 const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/;
+const API_KEY_PREFIX = "tix_";
+
+export interface AuthenticateOptions {
+  /**
+   * The scope an API key needs on this route. Without it the route is for people only: a valid
+   * key gets 403 `api_key_not_allowed` (sessions, passwords, keys themselves). Access tokens are
+   * never limited by scopes. Document it with `security: bearerOrApiKey(scope)`.
+   */
+  scope?: Scope;
+}
 
 /**
  * Accepts a request only with a valid access token whose session is alive and whose user is
- * active. The role comes from the database on every request, so a role change or a disabled
- * account takes effect at the next request, not when the token expires.
+ * active, or with an API key holding the route's scope whose owner is active. The role comes from
+ * the database on every request, so a role change or a disabled account takes effect at the next
+ * request, not when the token expires.
  */
-export function authenticate() {
+export function authenticate(options: AuthenticateOptions = {}) {
+  const scope = options.scope;
+  if (scope !== undefined && !API_KEY_SCOPES.includes(scope)) {
+    throw new Error(`authenticate: unknown scope ${scope}`);
+  }
   return createMiddleware<AppEnv>(async function authenticate(c, next) {
     const match = BEARER.exec(c.req.header("Authorization") ?? "");
     if (!match?.[1]) throw invalidToken();
-    const deps = c.var.deps;
-    const claims = await verifyAccessToken(deps.config, match[1], deps.clock.now());
-    const [sessionOwner, user] = await Promise.all([
-      sessionOwnerOrUnknown(c.var.deps, claims.sessionId),
-      findCaller(deps.db, claims.userId),
-    ]);
-    if (user?.status !== "active") throw invalidToken();
-    if (sessionOwner !== "unknown" && sessionOwner !== claims.userId) throw invalidToken();
-    c.set("auth", { userId: user.id, role: user.role, sessionId: claims.sessionId });
+    const credential = match[1];
+    // An access token is a JWT and never starts with "tix_": its path costs nothing more.
+    const auth = credential.startsWith(API_KEY_PREFIX)
+      ? await authenticateApiKey(c.var.deps, credential)
+      : await authenticateAccessToken(c.var.deps, credential);
+    if (auth.apiKey) refuseOutOfScope(auth.apiKey.scopes, scope);
+    c.set("auth", auth);
     await next();
   });
+}
+
+async function authenticateAccessToken(deps: AppEnv["Variables"]["deps"], token: string): Promise<Auth> {
+  const claims = await verifyAccessToken(deps.config, token, deps.clock.now());
+  const [sessionOwner, user] = await Promise.all([
+    sessionOwnerOrUnknown(deps, claims.sessionId),
+    findCaller(deps.db, claims.userId),
+  ]);
+  if (user?.status !== "active") throw invalidToken();
+  if (sessionOwner !== "unknown" && sessionOwner !== claims.userId) throw invalidToken();
+  return { userId: user.id, role: user.role, sessionId: claims.sessionId };
+}
+
+function refuseOutOfScope(granted: readonly Scope[], needed: Scope | undefined): void {
+  if (needed === undefined) {
+    throw new ForbiddenError(
+      "This route is for signed-in people only: API keys cannot call it.",
+      "api_key_not_allowed",
+    );
+  }
+  if (!granted.includes(needed)) {
+    throw new ForbiddenError(`This API key lacks the scope ${needed}.`, "scope_forbidden");
+  }
 }
 
 /**

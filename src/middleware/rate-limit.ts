@@ -14,7 +14,11 @@ import {
 export type RateLimitKey = "ip" | "user" | ((c: Context<AppEnv>) => string | Promise<string>);
 
 export interface RateLimitOptions {
-  /** Who is counted: the client IP (before auth), the user (after auth) or a custom key. */
+  /**
+   * Who is counted: the client IP (before auth), the caller (after auth: the user, or the API key
+   * when one is used, so each key has its own budget and a runaway script cannot starve its
+   * owner's browser) or a custom key.
+   */
   by: RateLimitKey;
   /**
    * When Redis cannot answer in time: true refuses with 503 (auth routes, where an unlimited
@@ -86,5 +90,5 @@ async function identify(c: Context<AppEnv>, key: RateLimitKey): Promise<string> 
   if (key === "ip") return `ip:${c.var.clientIp}`;
   const auth = c.var.auth;
   if (!auth) throw new Error("rateLimit({ by: 'user' }) must come after authenticate()");
-  return `user:${auth.userId}`;
+  return auth.apiKey ? `key:${auth.apiKey.id}` : `user:${auth.userId}`;
 }

@@ -19,6 +19,8 @@ export function requestLog(logger: Logger) {
       status,
       durationMs: Math.round((performance.now() - startedAt) * 100) / 100,
       userId: c.get("auth")?.userId,
+      // Which key acted, never the key itself: the id is what an admin revokes.
+      apiKeyId: c.get("auth")?.apiKey?.id,
     };
     if (status >= 500) logger.error("request", fields);
     else logger.info("request", fields);

@@ -45,4 +45,37 @@ describe("typed client over the product routes", () => {
     );
     expect(commented.status).toBe(201);
   });
+
+  it("makes an API key and calls with it, typed", async () => {
+    const ip = freshIp();
+    const client = hc<AppType>("http://tixgenius.test", {
+      fetch: (input: Parameters<typeof fetch>[0], init?: RequestInit) => ctx.app.request(input, init),
+      headers: { "X-Forwarded-For": ip },
+    });
+    const developer = await createUser(ctx, { role: "developer" });
+    const signedIn = await client.v1.auth.login.$post({
+      json: { email: developer.email, password: developer.password },
+    });
+    if (signedIn.status !== 200) throw new Error(`login: ${signedIn.status}`);
+    const { accessToken } = await signedIn.json();
+
+    const created = await client.v1["api-keys"].$post(
+      { json: { name: "Typed", scopes: ["tickets:read"], expiresInDays: 7 } },
+      { headers: { Authorization: `Bearer ${accessToken}` } },
+    );
+    if (created.status !== 201) throw new Error(`create: ${created.status}`);
+    const { id, key, scopes } = await created.json();
+    expect(scopes).toEqual(["tickets:read"]);
+
+    const listed = await client.v1.tickets.$get(
+      { query: {} },
+      { headers: { Authorization: `Bearer ${key}` } },
+    );
+    expect(listed.status).toBe(200);
+    const revoked = await client.v1["api-keys"][":id"].$delete(
+      { param: { id } },
+      { headers: { Authorization: `Bearer ${accessToken}` } },
+    );
+    expect(revoked.status).toBe(204);
+  });
 });

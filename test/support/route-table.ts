@@ -1,5 +1,7 @@
+import type { Scope } from "../../src/features/api-keys/scopes.ts";
 import type { Role } from "../../src/features/users/schemas.ts";
 import { ACCOUNT_ROUTES } from "./routes/accounts.ts";
+import { API_KEY_ROUTES } from "./routes/api-keys.ts";
 import { ASSIGNMENT_ROUTES } from "./routes/assignments.ts";
 import { AUDIT_ROUTES } from "./routes/audit.ts";
 import { CATEGORY_ROUTES } from "./routes/categories.ts";
@@ -16,6 +18,11 @@ export interface ProtectedRoute {
   method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   /** The path as documented in OpenAPI, e.g. /v1/users/{id}. */
   path: string;
+  /**
+   * The scope an API key needs here, or null where keys are refused (403 api_key_not_allowed):
+   * the one table test/api-keys/scope-matrix.test.ts checks the document and the server against.
+   */
+  scope: Scope | null;
   /** Roles that get past authentication and role checks. */
   allowed: readonly Role[];
   /** What anonymous callers and refused roles send: they are stopped before any resource. */
@@ -50,6 +57,7 @@ export const PROTECTED_ROUTES: readonly ProtectedRoute[] = [
   ...ASSIGNMENT_ROUTES,
   ...AUDIT_ROUTES,
   ...EVENT_ROUTES,
+  ...API_KEY_ROUTES,
 ];
 
 /** The request a role makes: its own resources when allowed, the static stand-in otherwise. */

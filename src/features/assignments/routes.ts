@@ -3,7 +3,6 @@ import type { AppEnv } from "../../app-env.ts";
 import { actorOf } from "../../lib/actor.ts";
 import { etagOf, versionFromIfMatch } from "../../lib/etag.ts";
 import {
-  BEARER_AUTH,
   IdempotencyKey,
   IfMatch,
   jsonBody,
@@ -15,6 +14,7 @@ import { authenticate } from "../../middleware/authenticate.ts";
 import { idempotent } from "../../middleware/idempotency.ts";
 import { rateLimit } from "../../middleware/rate-limit.ts";
 import { requireRole } from "../../middleware/require-role.ts";
+import { bearerOrApiKey } from "../api-keys/scopes.ts";
 import {
   Assign,
   AssignmentHistory,
@@ -31,12 +31,12 @@ const suggestions = createRoute({
   method: "get",
   path: "/{id}/assignment/suggestions",
   tags,
-  security: BEARER_AUTH,
+  security: bearerOrApiKey("tickets:read"),
   summary: "The ticket's team ranked for this ticket, with the score explained",
   description:
     "Admins, managers leading the ticket's team and developers of the team. See `explanation` for the formula.",
   middleware: [
-    authenticate(),
+    authenticate({ scope: "tickets:read" }),
     rateLimit("read", { by: "user" }),
     requireRole("admin", "manager", "developer"),
   ],
@@ -51,12 +51,12 @@ const assign = createRoute({
   method: "post",
   path: "/{id}/assignment",
   tags,
-  security: BEARER_AUTH,
+  security: bearerOrApiKey("tickets:write"),
   summary: "Assign the ticket (someone, yourself, or the top suggestion)",
   description:
     "Managers leading the ticket's team and admins assign any developer of the team or use `auto`; a developer of the team assigns themself. Capacity is never exceeded (409 `at_capacity`).",
   middleware: [
-    authenticate(),
+    authenticate({ scope: "tickets:write" }),
     rateLimit("write", { by: "user" }),
     requireRole("admin", "manager", "developer"),
     idempotent(),
@@ -76,11 +76,11 @@ const unassign = createRoute({
   method: "delete",
   path: "/{id}/assignment",
   tags,
-  security: BEARER_AUTH,
+  security: bearerOrApiKey("tickets:write"),
   summary: "Unassign the ticket",
   description: "Managers leading the ticket's team, admins, or the current assignee.",
   middleware: [
-    authenticate(),
+    authenticate({ scope: "tickets:write" }),
     rateLimit("write", { by: "user" }),
     requireRole("admin", "manager", "developer"),
   ],
@@ -95,9 +95,9 @@ const history = createRoute({
   method: "get",
   path: "/{id}/assignment/history",
   tags,
-  security: BEARER_AUTH,
+  security: bearerOrApiKey("tickets:read"),
   summary: "Every assignment change of the ticket, newest first",
-  middleware: [authenticate(), rateLimit("read", { by: "user" })],
+  middleware: [authenticate({ scope: "tickets:read" }), rateLimit("read", { by: "user" })],
   request: { params: AssignmentTicketRef, query: AssignmentHistoryQuery },
   responses: {
     200: jsonContent(AssignmentHistory, "A page of assignment changes"),

@@ -3,7 +3,6 @@ import type { AppEnv } from "../../app-env.ts";
 import { actorOf } from "../../lib/actor.ts";
 import { etagOf, versionFromIfMatch } from "../../lib/etag.ts";
 import {
-  BEARER_AUTH,
   IdempotencyKey,
   IfMatch,
   jsonBody,
@@ -15,7 +14,7 @@ import { authenticate } from "../../middleware/authenticate.ts";
 import { idempotent } from "../../middleware/idempotency.ts";
 import { rateLimit } from "../../middleware/rate-limit.ts";
 import { requireRole } from "../../middleware/require-role.ts";
-
+import { bearerOrApiKey } from "../api-keys/scopes.ts";
 import {
   Category,
   CategoryList,
@@ -32,9 +31,9 @@ const list = createRoute({
   method: "get",
   path: "/",
   tags,
-  security: BEARER_AUTH,
+  security: bearerOrApiKey("teams:read"),
   summary: "List categories alphabetically",
-  middleware: [authenticate(), rateLimit("read", { by: "user" })],
+  middleware: [authenticate({ scope: "teams:read" }), rateLimit("read", { by: "user" })],
   request: { query: CategoryListQuery },
   responses: {
     200: jsonContent(CategoryList, "A page of categories"),
@@ -46,12 +45,12 @@ const create = createRoute({
   method: "post",
   path: "/",
   tags,
-  security: BEARER_AUTH,
+  security: bearerOrApiKey("teams:write"),
   summary: "Create a category",
   description:
     "Admins and managers; a manager may set `defaultTeamId` only to a team they lead (403 `not_team_lead` naming it).",
   middleware: [
-    authenticate(),
+    authenticate({ scope: "teams:write" }),
     rateLimit("write", { by: "user" }),
     requireRole("admin", "manager"),
     idempotent(),
@@ -67,9 +66,9 @@ const getOne = createRoute({
   method: "get",
   path: "/{id}",
   tags,
-  security: BEARER_AUTH,
+  security: bearerOrApiKey("teams:read"),
   summary: "One category",
-  middleware: [authenticate(), rateLimit("read", { by: "user" })],
+  middleware: [authenticate({ scope: "teams:read" }), rateLimit("read", { by: "user" })],
   request: { params: CategoryRef },
   responses: { 200: jsonContent(Category, "The category"), ...problemResponses(400, 401, 404, 429, 503) },
 });
@@ -78,11 +77,15 @@ const update = createRoute({
   method: "patch",
   path: "/{id}",
   tags,
-  security: BEARER_AUTH,
+  security: bearerOrApiKey("teams:write"),
   summary: "Change a category (JSON Merge Patch)",
   description:
     "A new parent that would make the category its own ancestor is 409 with the `cycle`. A category routed to a team (`defaultTeamId`) is changed or deleted only by admins and that team's leads, and a manager routes categories only to teams they lead (403 `not_team_lead`); unrouted categories are shared by all managers.",
-  middleware: [authenticate(), rateLimit("write", { by: "user" }), requireRole("admin", "manager")],
+  middleware: [
+    authenticate({ scope: "teams:write" }),
+    rateLimit("write", { by: "user" }),
+    requireRole("admin", "manager"),
+  ],
   request: { params: CategoryRef, headers: IfMatch, body: jsonBody(UpdateCategory) },
   responses: {
     200: jsonContent(Category, "The updated category"),
@@ -94,11 +97,15 @@ const remove = createRoute({
   method: "delete",
   path: "/{id}",
   tags,
-  security: BEARER_AUTH,
+  security: bearerOrApiKey("teams:write"),
   summary: "Delete a category without sub-categories",
   description:
     "409 while sub-categories exist. Its tickets keep no category; skills in it are removed. A category routed to a team (`defaultTeamId`) is changed or deleted only by admins and that team's leads, and a manager routes categories only to teams they lead (403 `not_team_lead`); unrouted categories are shared by all managers.",
-  middleware: [authenticate(), rateLimit("write", { by: "user" }), requireRole("admin", "manager")],
+  middleware: [
+    authenticate({ scope: "teams:write" }),
+    rateLimit("write", { by: "user" }),
+    requireRole("admin", "manager"),
+  ],
   request: { params: CategoryRef, headers: IfMatch },
   responses: { 204: { description: "Deleted" }, ...problemResponses(400, 401, 403, 404, 409, 412, 429, 503) },
 });

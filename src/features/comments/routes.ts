@@ -3,7 +3,6 @@ import type { AppEnv } from "../../app-env.ts";
 import { actorOf } from "../../lib/actor.ts";
 import { etagOf, versionFromIfMatch } from "../../lib/etag.ts";
 import {
-  BEARER_AUTH,
   IdempotencyKey,
   IfMatch,
   jsonBody,
@@ -14,6 +13,7 @@ import {
 import { authenticate } from "../../middleware/authenticate.ts";
 import { idempotent } from "../../middleware/idempotency.ts";
 import { rateLimit } from "../../middleware/rate-limit.ts";
+import { bearerOrApiKey } from "../api-keys/scopes.ts";
 import {
   Comment,
   CommentList,
@@ -31,10 +31,10 @@ const list = createRoute({
   method: "get",
   path: "/{id}/comments",
   tags,
-  security: BEARER_AUTH,
+  security: bearerOrApiKey("tickets:read"),
   summary: "A ticket's comments, oldest first",
   description: "Internal comments are left out for reporters; deleted comments are left out for everyone.",
-  middleware: [authenticate(), rateLimit("read", { by: "user" })],
+  middleware: [authenticate({ scope: "tickets:read" }), rateLimit("read", { by: "user" })],
   request: { params: TicketCommentsRef, query: CommentListQuery },
   responses: {
     200: jsonContent(CommentList, "A page of comments"),
@@ -46,10 +46,10 @@ const create = createRoute({
   method: "post",
   path: "/{id}/comments",
   tags,
-  security: BEARER_AUTH,
+  security: bearerOrApiKey("comments:write"),
   summary: "Comment on a ticket",
   description: "Anyone who can see the ticket may comment; reporters only with `public` visibility.",
-  middleware: [authenticate(), rateLimit("write", { by: "user" }), idempotent()],
+  middleware: [authenticate({ scope: "comments:write" }), rateLimit("write", { by: "user" }), idempotent()],
   request: { params: TicketCommentsRef, headers: IdempotencyKey, body: jsonBody(CreateComment) },
   responses: {
     201: jsonContent(Comment, "The new comment"),
@@ -61,9 +61,9 @@ const update = createRoute({
   method: "patch",
   path: "/{id}/comments/{commentId}",
   tags,
-  security: BEARER_AUTH,
+  security: bearerOrApiKey("comments:write"),
   summary: "Edit your comment",
-  middleware: [authenticate(), rateLimit("write", { by: "user" })],
+  middleware: [authenticate({ scope: "comments:write" }), rateLimit("write", { by: "user" })],
   request: { params: CommentRef, headers: IfMatch, body: jsonBody(UpdateComment) },
   responses: {
     200: jsonContent(Comment, "The edited comment"),
@@ -75,9 +75,9 @@ const remove = createRoute({
   method: "delete",
   path: "/{id}/comments/{commentId}",
   tags,
-  security: BEARER_AUTH,
+  security: bearerOrApiKey("comments:write"),
   summary: "Delete your comment (soft delete)",
-  middleware: [authenticate(), rateLimit("write", { by: "user" })],
+  middleware: [authenticate({ scope: "comments:write" }), rateLimit("write", { by: "user" })],
   request: { params: CommentRef, headers: IfMatch },
   responses: { 204: { description: "Deleted" }, ...problemResponses(400, 401, 403, 404, 412, 429, 503) },
 });

@@ -2,18 +2,11 @@ import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../../app-env.ts";
 import { actorOf } from "../../lib/actor.ts";
 import { etagOf, versionFromIfMatch } from "../../lib/etag.ts";
-import {
-  BEARER_AUTH,
-  IfMatch,
-  jsonBody,
-  jsonContent,
-  problemResponses,
-  validationHook,
-} from "../../lib/openapi.ts";
+import { IfMatch, jsonBody, jsonContent, problemResponses, validationHook } from "../../lib/openapi.ts";
 import { authenticate } from "../../middleware/authenticate.ts";
 import { rateLimit } from "../../middleware/rate-limit.ts";
 import { requireRole } from "../../middleware/require-role.ts";
-
+import { bearerOrApiKey } from "../api-keys/scopes.ts";
 import { listDevelopers } from "./list.ts";
 import {
   DeveloperList,
@@ -31,11 +24,15 @@ const list = createRoute({
   method: "get",
   path: "/",
   tags,
-  security: BEARER_AUTH,
+  security: bearerOrApiKey("teams:read"),
   summary: "List active developers with their profile and current open load, by user id",
   description:
     "`openLoad` counts assigned tickets that are open, in progress or blocked. Developers without a stored profile show the defaults and `profileVersion: null`.",
-  middleware: [authenticate(), rateLimit("read", { by: "user" }), requireRole(...STAFF)],
+  middleware: [
+    authenticate({ scope: "teams:read" }),
+    rateLimit("read", { by: "user" }),
+    requireRole(...STAFF),
+  ],
   request: { query: DeveloperListQuery },
   responses: {
     200: jsonContent(DeveloperList, "A page of developers"),
@@ -47,10 +44,14 @@ const getProfile = createRoute({
   method: "get",
   path: "/{userId}/profile",
   tags,
-  security: BEARER_AUTH,
+  security: bearerOrApiKey("teams:read"),
   summary: "A developer's profile",
   description: "404 for unknown users, users who are not developers and developers without a profile yet.",
-  middleware: [authenticate(), rateLimit("read", { by: "user" }), requireRole(...STAFF)],
+  middleware: [
+    authenticate({ scope: "teams:read" }),
+    rateLimit("read", { by: "user" }),
+    requireRole(...STAFF),
+  ],
   request: { params: DeveloperRef },
   responses: {
     200: jsonContent(DeveloperProfile, "The profile"),
@@ -62,11 +63,15 @@ const putProfile = createRoute({
   method: "put",
   path: "/{userId}/profile",
   tags,
-  security: BEARER_AUTH,
+  security: bearerOrApiKey("teams:write"),
   summary: "Create or replace a developer's profile",
   description:
     "201 on the first PUT, 200 afterwards. Admins edit every profile, managers the profiles of developers in a team they lead (403 `not_team_lead` otherwise), every field; a developer only their own `availability` and `timezone` (other fields are 403, named in `errors`). The user must have the developer role (409 otherwise).",
-  middleware: [authenticate(), rateLimit("write", { by: "user" }), requireRole(...STAFF)],
+  middleware: [
+    authenticate({ scope: "teams:write" }),
+    rateLimit("write", { by: "user" }),
+    requireRole(...STAFF),
+  ],
   request: { params: DeveloperRef, headers: IfMatch, body: jsonBody(PutDeveloperProfile) },
   responses: {
     200: jsonContent(DeveloperProfile, "The replaced profile"),

@@ -4,6 +4,7 @@ import type { AppEnv } from "../../app-env.ts";
 import type { ApiReferenceScript } from "../../deps.ts";
 import { NotFoundError } from "../../lib/errors.ts";
 import { BEARER_SCHEME, withValidatorPatterns } from "../../lib/openapi.ts";
+import { API_KEY_SCHEME } from "../api-keys/scopes.ts";
 
 export const API_TITLE = "TixGenius API";
 export const API_VERSION = "0.1.0";
@@ -40,6 +41,15 @@ export function mountApiDocs(app: OpenAPIHono<AppEnv>, script: ApiReferenceScrip
     scheme: "bearer",
     bearerFormat: "JWT",
     description: "An access token from POST /v1/auth/login or /v1/auth/refresh.",
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", API_KEY_SCHEME, {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "tix_ API key",
+    description:
+      "An API key from POST /v1/api-keys, sent as `Authorization: Bearer tix_…`. A route that accepts keys lists " +
+      "the scope it needs in this requirement; a route without it refuses keys (403 `api_key_not_allowed`), and " +
+      "a key without the scope gets 403 `scope_forbidden`.",
   });
   const config = {
     openapi: "3.1.0",

@@ -4,6 +4,7 @@ import type { AppEnv } from "../../app-env.ts";
 import { BEARER_AUTH, jsonContent, problemResponses, validationHook } from "../../lib/openapi.ts";
 import { authenticate, authOf } from "../../middleware/authenticate.ts";
 import { rateLimit } from "../../middleware/rate-limit.ts";
+import { bearerOrApiKey } from "../api-keys/scopes.ts";
 import { listEventHistory } from "./history.ts";
 import {
   EventHistoryQuery,
@@ -65,12 +66,12 @@ const history = createRoute({
   method: "get",
   path: "/history",
   tags,
-  security: BEARER_AUTH,
+  security: bearerOrApiKey("tickets:read"),
   summary: "Past events as a list, oldest first",
   description:
     "The events the stream would send, for clients that poll: same filters and visibility, id order. " +
     `Start with \`after\` (the last id seen), continue with \`cursor\`. ${catalogue}`,
-  middleware: [authenticate(), rateLimit("read", { by: "user" })],
+  middleware: [authenticate({ scope: "tickets:read" }), rateLimit("read", { by: "user" })],
   request: { query: EventHistoryQuery },
   responses: {
     200: jsonContent(EventPage, "A page of events"),

@@ -5,6 +5,7 @@ import { etagOf } from "../../lib/etag.ts";
 import { BEARER_AUTH, jsonBody, jsonContent, problemResponses, validationHook } from "../../lib/openapi.ts";
 import { authenticate, authOf } from "../../middleware/authenticate.ts";
 import { rateLimit } from "../../middleware/rate-limit.ts";
+import { bearerOrApiKey } from "../api-keys/scopes.ts";
 import { UpdateMe, User } from "../users/schemas.ts";
 import { getUser, renameMe } from "../users/service.ts";
 
@@ -14,9 +15,9 @@ const getMe = createRoute({
   method: "get",
   path: "/",
   tags,
-  security: BEARER_AUTH,
+  security: bearerOrApiKey("users:read"),
   summary: "The signed-in user",
-  middleware: [authenticate(), rateLimit("read", { by: "user" })],
+  middleware: [authenticate({ scope: "users:read" }), rateLimit("read", { by: "user" })],
   responses: { 200: jsonContent(User, "The signed-in user"), ...problemResponses(401, 429, 503) },
 });
 

@@ -1,10 +1,11 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../../app-env.ts";
 import { actorOf } from "../../lib/actor.ts";
-import { BEARER_AUTH, jsonBody, jsonContent, problemResponses, validationHook } from "../../lib/openapi.ts";
+import { jsonBody, jsonContent, problemResponses, validationHook } from "../../lib/openapi.ts";
 import { authenticate } from "../../middleware/authenticate.ts";
 import { rateLimit } from "../../middleware/rate-limit.ts";
 import { requireRole } from "../../middleware/require-role.ts";
+import { bearerOrApiKey } from "../api-keys/scopes.ts";
 import * as members from "./members.ts";
 import { MemberRef, PutTeamMember, TeamListQuery, TeamMember, TeamMemberList, TeamRef } from "./schemas.ts";
 
@@ -14,10 +15,10 @@ const list = createRoute({
   method: "get",
   path: "/{id}/members",
   tags,
-  security: BEARER_AUTH,
+  security: bearerOrApiKey("teams:read"),
   summary: "Members of a team, by user id",
   description: "Visible to whoever can see the team.",
-  middleware: [authenticate(), rateLimit("read", { by: "user" })],
+  middleware: [authenticate({ scope: "teams:read" }), rateLimit("read", { by: "user" })],
   request: { params: TeamRef, query: TeamListQuery },
   responses: {
     200: jsonContent(TeamMemberList, "A page of members"),
@@ -29,10 +30,14 @@ const put = createRoute({
   method: "put",
   path: "/{id}/members/{userId}",
   tags,
-  security: BEARER_AUTH,
+  security: bearerOrApiKey("teams:write"),
   summary: "Add a member or change their team role",
   description: "201 when the user joined, 200 when their role was changed (or already was this one).",
-  middleware: [authenticate(), rateLimit("write", { by: "user" }), requireRole("admin", "manager")],
+  middleware: [
+    authenticate({ scope: "teams:write" }),
+    rateLimit("write", { by: "user" }),
+    requireRole("admin", "manager"),
+  ],
   request: { params: MemberRef, body: jsonBody(PutTeamMember) },
   responses: {
     200: jsonContent(TeamMember, "The member, role changed"),
@@ -45,9 +50,13 @@ const remove = createRoute({
   method: "delete",
   path: "/{id}/members/{userId}",
   tags,
-  security: BEARER_AUTH,
+  security: bearerOrApiKey("teams:write"),
   summary: "Remove a member from a team",
-  middleware: [authenticate(), rateLimit("write", { by: "user" }), requireRole("admin", "manager")],
+  middleware: [
+    authenticate({ scope: "teams:write" }),
+    rateLimit("write", { by: "user" }),
+    requireRole("admin", "manager"),
+  ],
   request: { params: MemberRef },
   responses: { 204: { description: "Removed" }, ...problemResponses(400, 401, 403, 404, 429, 503) },
 });

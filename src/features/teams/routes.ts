@@ -3,7 +3,6 @@ import type { AppEnv } from "../../app-env.ts";
 import { actorOf } from "../../lib/actor.ts";
 import { etagOf, versionFromIfMatch } from "../../lib/etag.ts";
 import {
-  BEARER_AUTH,
   IdempotencyKey,
   IfMatch,
   jsonBody,
@@ -15,6 +14,7 @@ import { authenticate } from "../../middleware/authenticate.ts";
 import { idempotent } from "../../middleware/idempotency.ts";
 import { rateLimit } from "../../middleware/rate-limit.ts";
 import { requireRole } from "../../middleware/require-role.ts";
+import { bearerOrApiKey } from "../api-keys/scopes.ts";
 import { memberRoutes } from "./member-routes.ts";
 import { CreateTeam, Team, TeamList, TeamListQuery, TeamRef, UpdateTeam } from "./schemas.ts";
 import * as teamsService from "./service.ts";
@@ -25,10 +25,10 @@ const list = createRoute({
   method: "get",
   path: "/",
   tags,
-  security: BEARER_AUTH,
+  security: bearerOrApiKey("teams:read"),
   summary: "List teams, newest first",
   description: "Admins and managers see every team; developers and reporters the teams they belong to.",
-  middleware: [authenticate(), rateLimit("read", { by: "user" })],
+  middleware: [authenticate({ scope: "teams:read" }), rateLimit("read", { by: "user" })],
   request: { query: TeamListQuery },
   responses: { 200: jsonContent(TeamList, "A page of teams"), ...problemResponses(400, 401, 429, 503) },
 });
@@ -37,11 +37,11 @@ const create = createRoute({
   method: "post",
   path: "/",
   tags,
-  security: BEARER_AUTH,
+  security: bearerOrApiKey("teams:write"),
   summary: "Create a team",
   description: "A manager who creates a team becomes its lead.",
   middleware: [
-    authenticate(),
+    authenticate({ scope: "teams:write" }),
     rateLimit("write", { by: "user" }),
     requireRole("admin", "manager"),
     idempotent(),
@@ -57,10 +57,10 @@ const getOne = createRoute({
   method: "get",
   path: "/{id}",
   tags,
-  security: BEARER_AUTH,
+  security: bearerOrApiKey("teams:read"),
   summary: "One team",
   description: "A team the caller may not see is 404, like a missing one.",
-  middleware: [authenticate(), rateLimit("read", { by: "user" })],
+  middleware: [authenticate({ scope: "teams:read" }), rateLimit("read", { by: "user" })],
   request: { params: TeamRef },
   responses: { 200: jsonContent(Team, "The team"), ...problemResponses(400, 401, 404, 429, 503) },
 });
@@ -69,10 +69,14 @@ const update = createRoute({
   method: "patch",
   path: "/{id}",
   tags,
-  security: BEARER_AUTH,
+  security: bearerOrApiKey("teams:write"),
   summary: "Rename a team or change its description (JSON Merge Patch)",
   description: "Admins, or managers who lead the team.",
-  middleware: [authenticate(), rateLimit("write", { by: "user" }), requireRole("admin", "manager")],
+  middleware: [
+    authenticate({ scope: "teams:write" }),
+    rateLimit("write", { by: "user" }),
+    requireRole("admin", "manager"),
+  ],
   request: { params: TeamRef, headers: IfMatch, body: jsonBody(UpdateTeam) },
   responses: {
     200: jsonContent(Team, "The updated team"),
@@ -84,10 +88,14 @@ const remove = createRoute({
   method: "delete",
   path: "/{id}",
   tags,
-  security: BEARER_AUTH,
+  security: bearerOrApiKey("teams:write"),
   summary: "Delete a team without live tickets",
   description: "409 while non-deleted tickets belong to it. Admins, or managers who lead the team.",
-  middleware: [authenticate(), rateLimit("write", { by: "user" }), requireRole("admin", "manager")],
+  middleware: [
+    authenticate({ scope: "teams:write" }),
+    rateLimit("write", { by: "user" }),
+    requireRole("admin", "manager"),
+  ],
   request: { params: TeamRef, headers: IfMatch },
   responses: { 204: { description: "Deleted" }, ...problemResponses(400, 401, 403, 404, 409, 412, 429, 503) },
 });

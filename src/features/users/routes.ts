@@ -3,7 +3,6 @@ import type { AppEnv } from "../../app-env.ts";
 import { actorOf } from "../../lib/actor.ts";
 import { etagOf, versionFromIfMatch } from "../../lib/etag.ts";
 import {
-  BEARER_AUTH,
   IdempotencyKey,
   IfMatch,
   jsonBody,
@@ -15,6 +14,7 @@ import { authenticate } from "../../middleware/authenticate.ts";
 import { idempotent } from "../../middleware/idempotency.ts";
 import { rateLimit } from "../../middleware/rate-limit.ts";
 import { requireRole } from "../../middleware/require-role.ts";
+import { bearerOrApiKey } from "../api-keys/scopes.ts";
 import { CreateUser, UpdateUser, User, UserList, UserListQuery, UserRef } from "./schemas.ts";
 import * as usersService from "./service.ts";
 
@@ -23,9 +23,13 @@ const list = createRoute({
   method: "get",
   path: "/",
   tags,
-  security: BEARER_AUTH,
+  security: bearerOrApiKey("users:read"),
   summary: "List users, newest first",
-  middleware: [authenticate(), rateLimit("read", { by: "user" }), requireRole("admin", "manager")],
+  middleware: [
+    authenticate({ scope: "users:read" }),
+    rateLimit("read", { by: "user" }),
+    requireRole("admin", "manager"),
+  ],
   request: { query: UserListQuery },
   responses: { 200: jsonContent(UserList, "A page of users"), ...problemResponses(400, 401, 403, 429, 503) },
 });
@@ -34,9 +38,14 @@ const create = createRoute({
   method: "post",
   path: "/",
   tags,
-  security: BEARER_AUTH,
+  security: bearerOrApiKey("users:write"),
   summary: "Create a user with a role",
-  middleware: [authenticate(), rateLimit("write", { by: "user" }), requireRole("admin"), idempotent()],
+  middleware: [
+    authenticate({ scope: "users:write" }),
+    rateLimit("write", { by: "user" }),
+    requireRole("admin"),
+    idempotent(),
+  ],
   request: { headers: IdempotencyKey, body: jsonBody(CreateUser) },
   responses: {
     201: jsonContent(User, "The new user"),
@@ -48,9 +57,13 @@ const getOne = createRoute({
   method: "get",
   path: "/{id}",
   tags,
-  security: BEARER_AUTH,
+  security: bearerOrApiKey("users:read"),
   summary: "One user",
-  middleware: [authenticate(), rateLimit("read", { by: "user" }), requireRole("admin", "manager")],
+  middleware: [
+    authenticate({ scope: "users:read" }),
+    rateLimit("read", { by: "user" }),
+    requireRole("admin", "manager"),
+  ],
   request: { params: UserRef },
   responses: { 200: jsonContent(User, "The user"), ...problemResponses(400, 401, 403, 404, 429, 503) },
 });
@@ -59,12 +72,16 @@ const update = createRoute({
   method: "patch",
   path: "/{id}",
   tags,
-  security: BEARER_AUTH,
+  security: bearerOrApiKey("users:write"),
   summary: "Change a user's name, role or status",
   description:
     "Disabling ends every session of the user at once (audited as `session.revoked` on the user, " +
     "besides `user.updated`); a role change applies to their next request.",
-  middleware: [authenticate(), rateLimit("write", { by: "user" }), requireRole("admin")],
+  middleware: [
+    authenticate({ scope: "users:write" }),
+    rateLimit("write", { by: "user" }),
+    requireRole("admin"),
+  ],
   request: { params: UserRef, headers: IfMatch, body: jsonBody(UpdateUser) },
   responses: {
     200: jsonContent(User, "The updated user"),
@@ -76,10 +93,14 @@ const endSessions = createRoute({
   method: "delete",
   path: "/{id}/sessions",
   tags,
-  security: BEARER_AUTH,
+  security: bearerOrApiKey("users:write"),
   summary: "End every session of a user, who stays active and may sign in again",
   description: "Audited as `session.revoked` on the user. Their open event streams end too.",
-  middleware: [authenticate(), rateLimit("write", { by: "user", failClosed: true }), requireRole("admin")],
+  middleware: [
+    authenticate({ scope: "users:write" }),
+    rateLimit("write", { by: "user", failClosed: true }),
+    requireRole("admin"),
+  ],
   request: { params: UserRef },
   responses: {
     204: { description: "Every session of the user ended" },

@@ -1,4 +1,5 @@
 import type { Role } from "../../../src/features/users/schemas.ts";
+import { makeApiKey } from "../factories/api-keys.ts";
 import { addComment } from "../factories/comments.ts";
 import { createCategory, createTeam, insertTicket, reportTicket } from "../factories/tickets.ts";
 import { freshIp, login, type Session, signedIn, type TestUser } from "../factories.ts";
@@ -81,6 +82,8 @@ export async function buildFuzzWorld(ctx: TestContext): Promise<FuzzWorld> {
     foreignTickets.map((ticket) => addComment(ctx, victim.session, ticket.id)),
   );
   const victimSessionId = await currentSessionId(ctx, victim.session);
+  // One key per actor: each revokes its own; another's is a 404, an admin revokes any.
+  const apiKeys = await Promise.all(SIGNED_IN_ROLES.map((role) => makeApiKey(ctx, actors[role].session)));
 
   return {
     actors,
@@ -113,6 +116,7 @@ export async function buildFuzzWorld(ctx: TestContext): Promise<FuzzWorld> {
       categories: [ownCategory.id],
       comments: [ownComment.id],
       developers: [otherDeveloper.user.id],
+      apiKeys: apiKeys.map((key) => key.id),
     }),
   };
 }
@@ -137,9 +141,13 @@ export async function renewScratch(
 }
 
 /** Field and path-segment names (`categoryId`, `/categories/{id}`) mapped to their kind's ids. */
-function idsByName(kinds: Record<"tickets" | "teams" | "categories" | "comments" | "developers", string[]>) {
+function idsByName(
+  kinds: Record<"tickets" | "teams" | "categories" | "comments" | "developers" | "apiKeys", string[]>,
+) {
   return {
     ...kinds,
+    "api-keys": kinds.apiKeys,
+    ownerId: kinds.developers,
     members: kinds.developers,
     users: kinds.developers,
     ticketId: kinds.tickets,

@@ -5,12 +5,13 @@ import { call, unique } from "./scene.ts";
 const ADMIN = ["admin"] as const;
 
 export const ACCOUNT_ROUTES: readonly ProtectedRoute[] = [
-  { method: "POST", path: "/v1/auth/logout", allowed: EVERYONE, success: 204 },
-  { method: "POST", path: "/v1/auth/logout-all", allowed: EVERYONE, success: 204 },
-  { method: "GET", path: "/v1/auth/sessions", allowed: EVERYONE, success: 200 },
+  { method: "POST", path: "/v1/auth/logout", scope: null, allowed: EVERYONE, success: 204 },
+  { method: "POST", path: "/v1/auth/logout-all", scope: null, allowed: EVERYONE, success: 204 },
+  { method: "GET", path: "/v1/auth/sessions", scope: null, allowed: EVERYONE, success: 200 },
   {
     method: "DELETE",
     path: "/v1/auth/sessions/{id}",
+    scope: null,
     allowed: EVERYONE,
     request: { path: `/v1/auth/sessions/${MISSING_ID}` },
     success: 204,
@@ -28,6 +29,7 @@ export const ACCOUNT_ROUTES: readonly ProtectedRoute[] = [
   {
     method: "POST",
     path: "/v1/auth/password",
+    scope: null,
     allowed: EVERYONE,
     request: { body: { currentPassword: "x", newPassword: "short" } },
     success: 204,
@@ -36,18 +38,20 @@ export const ACCOUNT_ROUTES: readonly ProtectedRoute[] = [
       body: { currentPassword: caller.user.password, newPassword: "a quite different passphrase 7" },
     }),
   },
-  { method: "GET", path: "/v1/me", allowed: EVERYONE, success: 200 },
+  { method: "GET", path: "/v1/me", scope: "users:read", allowed: EVERYONE, success: 200 },
   {
     method: "PATCH",
     path: "/v1/me",
+    scope: null,
     allowed: EVERYONE,
     request: { body: { name: "Renamed" } },
     success: 200,
   },
-  { method: "GET", path: "/v1/users", allowed: ["admin", "manager"], success: 200 },
+  { method: "GET", path: "/v1/users", scope: "users:read", allowed: ["admin", "manager"], success: 200 },
   {
     method: "POST",
     path: "/v1/users",
+    scope: "users:write",
     allowed: ADMIN,
     request: { body: { email: "bad" } },
     success: 201,
@@ -64,6 +68,7 @@ export const ACCOUNT_ROUTES: readonly ProtectedRoute[] = [
   {
     method: "GET",
     path: "/v1/users/{id}",
+    scope: "users:read",
     allowed: ["admin", "manager"],
     request: { path: `/v1/users/${MISSING_ID}` },
     success: 200,
@@ -72,6 +77,7 @@ export const ACCOUNT_ROUTES: readonly ProtectedRoute[] = [
   {
     method: "PATCH",
     path: "/v1/users/{id}",
+    scope: "users:write",
     allowed: ADMIN,
     request: { path: `/v1/users/${MISSING_ID}`, body: { name: "Nobody" } },
     success: 200,
@@ -83,6 +89,7 @@ export const ACCOUNT_ROUTES: readonly ProtectedRoute[] = [
   {
     method: "DELETE",
     path: "/v1/users/{id}/sessions",
+    scope: "users:write",
     allowed: ADMIN,
     request: { path: `/v1/users/${MISSING_ID}/sessions` },
     success: 204,

@@ -20,6 +20,7 @@ export const ASSIGNMENT_ROUTES: readonly ProtectedRoute[] = [
   {
     method: "GET",
     path: "/v1/tickets/{id}/assignment/suggestions",
+    scope: "tickets:read",
     allowed: STAFF,
     request: { path: `${assignment}/suggestions` },
     success: 200,
@@ -30,6 +31,7 @@ export const ASSIGNMENT_ROUTES: readonly ProtectedRoute[] = [
   {
     method: "POST",
     path: "/v1/tickets/{id}/assignment",
+    scope: "tickets:write",
     allowed: STAFF,
     request: { path: assignment, body: {} },
     success: 200,
@@ -54,6 +56,7 @@ export const ASSIGNMENT_ROUTES: readonly ProtectedRoute[] = [
   {
     method: "DELETE",
     path: "/v1/tickets/{id}/assignment",
+    scope: "tickets:write",
     allowed: STAFF,
     request: { path: assignment },
     success: 200,
@@ -66,6 +69,7 @@ export const ASSIGNMENT_ROUTES: readonly ProtectedRoute[] = [
   {
     method: "GET",
     path: "/v1/tickets/{id}/assignment/history",
+    scope: "tickets:read",
     allowed: EVERYONE,
     request: { path: `${assignment}/history` },
     success: 200,

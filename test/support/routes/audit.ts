@@ -4,6 +4,7 @@ export const AUDIT_ROUTES: readonly ProtectedRoute[] = [
   {
     method: "GET",
     path: "/v1/audit-log",
+    scope: "audit:read",
     allowed: ["admin"],
     request: { path: "/v1/audit-log?limit=1" },
     success: 200,

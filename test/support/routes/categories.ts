@@ -17,10 +17,11 @@ async function routedCategory(api: Api, caller: Caller, own = true): Promise<str
 }
 
 export const CATEGORY_ROUTES: readonly ProtectedRoute[] = [
-  { method: "GET", path: "/v1/categories", allowed: EVERYONE, success: 200 },
+  { method: "GET", path: "/v1/categories", scope: "teams:read", allowed: EVERYONE, success: 200 },
   {
     method: "POST",
     path: "/v1/categories",
+    scope: "teams:write",
     allowed: MANAGERS,
     request: { body: {} },
     success: 201,
@@ -39,6 +40,7 @@ export const CATEGORY_ROUTES: readonly ProtectedRoute[] = [
   {
     method: "GET",
     path: "/v1/categories/{id}",
+    scope: "teams:read",
     allowed: EVERYONE,
     request: { path: category },
     success: 200,
@@ -47,6 +49,7 @@ export const CATEGORY_ROUTES: readonly ProtectedRoute[] = [
   {
     method: "PATCH",
     path: "/v1/categories/{id}",
+    scope: "teams:write",
     allowed: MANAGERS,
     request: { path: category, body: { name: "Nothing" } },
     success: 200,
@@ -65,6 +68,7 @@ export const CATEGORY_ROUTES: readonly ProtectedRoute[] = [
   {
     method: "DELETE",
     path: "/v1/categories/{id}",
+    scope: "teams:write",
     allowed: MANAGERS,
     request: { path: category },
     success: 204,

@@ -23,6 +23,7 @@ export const COMMENT_ROUTES: readonly ProtectedRoute[] = [
   {
     method: "GET",
     path: "/v1/tickets/{id}/comments",
+    scope: "tickets:read",
     allowed: EVERYONE,
     request: { path: comments },
     success: 200,
@@ -33,6 +34,7 @@ export const COMMENT_ROUTES: readonly ProtectedRoute[] = [
   {
     method: "POST",
     path: "/v1/tickets/{id}/comments",
+    scope: "comments:write",
     allowed: EVERYONE,
     request: { path: comments, body: {} },
     success: 201,
@@ -44,6 +46,7 @@ export const COMMENT_ROUTES: readonly ProtectedRoute[] = [
   {
     method: "PATCH",
     path: "/v1/tickets/{id}/comments/{commentId}",
+    scope: "comments:write",
     allowed: EVERYONE,
     request: { path: comment, body: { body: "Edited" } },
     success: 200,
@@ -52,6 +55,7 @@ export const COMMENT_ROUTES: readonly ProtectedRoute[] = [
   {
     method: "DELETE",
     path: "/v1/tickets/{id}/comments/{commentId}",
+    scope: "comments:write",
     allowed: EVERYONE,
     request: { path: comment },
     success: 204,

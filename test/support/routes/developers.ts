@@ -6,10 +6,11 @@ const profile = `/v1/developers/${MISSING_ID}/profile`;
 const STAFF = ["admin", "manager", "developer"] as const;
 
 export const DEVELOPER_ROUTES: readonly ProtectedRoute[] = [
-  { method: "GET", path: "/v1/developers", allowed: STAFF, success: 200 },
+  { method: "GET", path: "/v1/developers", scope: "teams:read", allowed: STAFF, success: 200 },
   {
     method: "GET",
     path: "/v1/developers/{userId}/profile",
+    scope: "teams:read",
     allowed: STAFF,
     request: { path: profile },
     success: 200,
@@ -18,6 +19,7 @@ export const DEVELOPER_ROUTES: readonly ProtectedRoute[] = [
   {
     method: "PUT",
     path: "/v1/developers/{userId}/profile",
+    scope: "teams:write",
     allowed: STAFF,
     request: { path: profile, body: { availability: "away" } },
     success: 200,

@@ -7,10 +7,11 @@ import { EVERYONE } from "./constants.ts";
  * filter, which never opens one).
  */
 export const EVENT_ROUTES: readonly ProtectedRoute[] = [
-  { method: "POST", path: "/v1/events/tokens", allowed: EVERYONE, success: 201 },
+  { method: "POST", path: "/v1/events/tokens", scope: null, allowed: EVERYONE, success: 201 },
   {
     method: "GET",
     path: "/v1/events",
+    scope: null,
     allowed: EVERYONE,
     request: { path: "/v1/events?teamId=not-a-uuid" },
     success: 200,
@@ -19,6 +20,7 @@ export const EVENT_ROUTES: readonly ProtectedRoute[] = [
   {
     method: "GET",
     path: "/v1/events/history",
+    scope: "tickets:read",
     allowed: EVERYONE,
     request: { path: "/v1/events/history?limit=1" },
     success: 200,

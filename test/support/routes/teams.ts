@@ -16,10 +16,11 @@ async function memberOf(api: Api, caller: Caller, led = true) {
 }
 
 export const TEAM_ROUTES: readonly ProtectedRoute[] = [
-  { method: "GET", path: "/v1/teams", allowed: EVERYONE, success: 200 },
+  { method: "GET", path: "/v1/teams", scope: "teams:read", allowed: EVERYONE, success: 200 },
   {
     method: "POST",
     path: "/v1/teams",
+    scope: "teams:write",
     allowed: MANAGERS,
     request: { body: {} },
     success: 201,
@@ -28,6 +29,7 @@ export const TEAM_ROUTES: readonly ProtectedRoute[] = [
   {
     method: "GET",
     path: "/v1/teams/{id}",
+    scope: "teams:read",
     allowed: EVERYONE,
     request: { path: teamPath },
     success: 200,
@@ -36,6 +38,7 @@ export const TEAM_ROUTES: readonly ProtectedRoute[] = [
   {
     method: "PATCH",
     path: "/v1/teams/{id}",
+    scope: "teams:write",
     allowed: MANAGERS,
     request: { path: teamPath, body: { name: "Nobody's team" } },
     success: 200,
@@ -51,6 +54,7 @@ export const TEAM_ROUTES: readonly ProtectedRoute[] = [
   {
     method: "DELETE",
     path: "/v1/teams/{id}",
+    scope: "teams:write",
     allowed: MANAGERS,
     request: { path: teamPath },
     success: 204,
@@ -60,6 +64,7 @@ export const TEAM_ROUTES: readonly ProtectedRoute[] = [
   {
     method: "GET",
     path: "/v1/teams/{id}/members",
+    scope: "teams:read",
     allowed: EVERYONE,
     request: { path: `${teamPath}/members` },
     success: 200,
@@ -68,6 +73,7 @@ export const TEAM_ROUTES: readonly ProtectedRoute[] = [
   {
     method: "PUT",
     path: "/v1/teams/{id}/members/{userId}",
+    scope: "teams:write",
     allowed: MANAGERS,
     request: { path: member, body: { role: "member" } },
     success: 201,
@@ -86,6 +92,7 @@ export const TEAM_ROUTES: readonly ProtectedRoute[] = [
   {
     method: "DELETE",
     path: "/v1/teams/{id}/members/{userId}",
+    scope: "teams:write",
     allowed: MANAGERS,
     request: { path: member },
     success: 204,

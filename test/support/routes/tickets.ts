@@ -8,10 +8,11 @@ const MANAGERS = ["admin", "manager"] as const;
 const otherTeams = { role: "manager", status: 404, code: "ticket_not_found" } as const;
 
 export const TICKET_ROUTES: readonly ProtectedRoute[] = [
-  { method: "GET", path: "/v1/tickets", allowed: EVERYONE, success: 200 },
+  { method: "GET", path: "/v1/tickets", scope: "tickets:read", allowed: EVERYONE, success: 200 },
   {
     method: "POST",
     path: "/v1/tickets",
+    scope: "tickets:write",
     allowed: EVERYONE,
     request: { body: {} },
     success: 201,
@@ -20,6 +21,7 @@ export const TICKET_ROUTES: readonly ProtectedRoute[] = [
   {
     method: "GET",
     path: "/v1/tickets/{id}",
+    scope: "tickets:read",
     allowed: EVERYONE,
     request: { path: missing },
     success: 200,
@@ -28,6 +30,7 @@ export const TICKET_ROUTES: readonly ProtectedRoute[] = [
   {
     method: "PATCH",
     path: "/v1/tickets/{id}",
+    scope: "tickets:write",
     allowed: EVERYONE,
     request: { path: missing, body: { title: "Nobody's" } },
     success: 200,
@@ -39,6 +42,7 @@ export const TICKET_ROUTES: readonly ProtectedRoute[] = [
   {
     method: "DELETE",
     path: "/v1/tickets/{id}",
+    scope: "tickets:write",
     allowed: MANAGERS,
     request: { path: missing },
     success: 204,
@@ -57,6 +61,7 @@ export const TICKET_ROUTES: readonly ProtectedRoute[] = [
   {
     method: "POST",
     path: "/v1/tickets/{id}/restore",
+    scope: "tickets:write",
     allowed: MANAGERS,
     request: { path: `${missing}/restore` },
     success: 200,
@@ -80,6 +85,7 @@ export const TICKET_ROUTES: readonly ProtectedRoute[] = [
   {
     method: "GET",
     path: "/v1/tickets/{id}/activity",
+    scope: "tickets:read",
     allowed: EVERYONE,
     request: { path: `${missing}/activity` },
     success: 200,

@@ -1,3 +1,4 @@
+import { eq, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import { createNativePasswordHasher } from "../../../src/adapters/passwords/native.ts";
@@ -26,6 +27,8 @@ export interface UserFixture {
  * Worker uses. The API cannot make an admin (registration only makes reporters, by design), so
  * the tests insert users here, hashed with the native argon2id the Node door uses.
  * POST /users {role?, status?, password?} → 201 {id, email, name, role, status, password}.
+ * POST /api-keys/expire {id} → 204: the key's expiry moves to a second ago (workerd's clock is
+ * the system's, so this is how a test reaches a key's expiry without waiting a day).
  */
 export function createTestFixturesService(databaseUrl: string | undefined) {
   if (!databaseUrl) throw new Error("TEST_FIXTURES needs the DATABASE_URL global setup provides");
@@ -63,6 +66,15 @@ export function createTestFixturesService(databaseUrl: string | undefined) {
 
   return async function testFixturesService(request: Request): Promise<Response> {
     const { pathname } = new URL(request.url);
+    if (request.method === "POST" && pathname === "/api-keys/expire") {
+      const { id } = (await request.json()) as { id: string };
+      database ??= connect(url);
+      await database
+        .update(schema.apiKeys)
+        .set({ expiresAt: sql`now() - interval '1 second'` })
+        .where(eq(schema.apiKeys.id, id));
+      return new Response(null, { status: 204 });
+    }
     if (request.method !== "POST" || pathname !== "/users") return new Response("not found", { status: 404 });
     const body = (await request.json()) as UserFixtureRequest;
     if (body.role !== undefined && !ROLES.includes(body.role))
