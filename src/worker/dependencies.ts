@@ -4,8 +4,10 @@ import { createRequestDatabase } from "../adapters/database/request-scoped.ts";
 import { createWasmPasswordHasher } from "../adapters/passwords/wasm.ts";
 import { createRedisClient } from "../adapters/redis.ts";
 import { type ApiReferenceScript, type DepsProvider, systemClock } from "../deps.ts";
+import { jobRegistry } from "../features/jobs/registry.ts";
 import type { Logger } from "../lib/logger.ts";
 import type { WorkerConfig, WorkerEnv } from "./config.ts";
+import { createQueueJobKicker, workerJobQueue } from "./jobs.ts";
 import { workerMetrics } from "./metrics.ts";
 
 /**
@@ -20,24 +22,30 @@ export function createWorkerDepsProvider(config: WorkerConfig, env: WorkerEnv, l
   );
   const passwords = createWasmPasswordHasher(argon2Wasm);
   const breachedPasswords = createBreachedPasswords(config, logger);
+  const jobQueue = workerJobQueue(env);
   return {
     config,
     logger,
-    forRequest: (c) => ({
-      config,
-      logger,
-      metrics,
-      redis,
-      passwords,
-      breachedPasswords,
-      clock: systemClock,
+    forRequest: (c) => {
       // Hyperdrive's docs read the binding on every request; the parsed copy is the fallback.
-      db: createRequestDatabase(env.HYPERDRIVE?.connectionString ?? config.DATABASE_URL, metrics),
-      waitUntil: (work) =>
+      const db = createRequestDatabase(env.HYPERDRIVE?.connectionString ?? config.DATABASE_URL, metrics);
+      const waitUntil = (work: Promise<unknown>) =>
         c.executionCtx.waitUntil(
           work.catch((error: unknown) => logger.error("background task failed", { error })),
-        ),
-    }),
+        );
+      return {
+        config,
+        logger,
+        metrics,
+        redis,
+        passwords,
+        breachedPasswords,
+        clock: systemClock,
+        db,
+        jobs: createQueueJobKicker({ db, logger }, jobRegistry, jobQueue, waitUntil),
+        waitUntil,
+      };
+    },
     apiReferenceScript: workerApiReferenceScript(env),
     // Cloudflare's edge sets this header itself, replacing whatever the caller sent.
     clientIp: (c) => c.req.header("CF-Connecting-IP") ?? "unknown",
