@@ -163,6 +163,14 @@ export const ConfigSchema = z.object({
     .default(72),
   RATE_LIMIT_PASSWORD_RESET: rateLimitPolicy.prefault("10/900"),
   RATE_LIMIT_MAIL_PER_ADDRESS: rateLimitPolicy.prefault("3/900"),
+  /** Node: how often the job loop looks for due jobs when kickJobs() did not wake it. */
+  JOB_POLL_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+  /** Node: jobs one instance runs at once. */
+  JOB_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(5),
+  /** Done jobs are deleted after this many days. */
+  JOB_RETENTION_DAYS: z.coerce.number().int().min(1).max(365).default(7),
+  /** Failed jobs are kept longer: they are what someone investigates. */
+  JOB_FAILED_RETENTION_DAYS: z.coerce.number().int().min(1).max(365).default(30),
 
   /** Bearer token of `GET /metrics` (Node); unset, the route does not exist. */
   METRICS_TOKEN: z.string().min(1).optional(),

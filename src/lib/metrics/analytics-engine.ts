@@ -14,6 +14,8 @@ export interface DataPointWriter {
  * | `dependency_error` | dependency             | seconds                                   |
  * | `event_publish`    | —                      | events, max lag seconds, summed lag       |
  * | `event_relay`      | —                      | unpublished after the pass                |
+ * | `job_run`          | kind, outcome          | run seconds                               |
+ * | `job_backlog`      | —                      | due, pending                              |
  *
  * `writeDataPoint` queues the point and returns at once; nothing here is awaited. Successful
  * dependency calls and rate-limit decisions are not written: Analytics Engine accepts only 25
@@ -47,6 +49,14 @@ export function createAnalyticsEngineMetrics(dataset: DataPointWriter): Metrics 
     },
     eventRelayBacklog(unpublished) {
       write({ indexes: ["event_relay"], doubles: [unpublished] });
+    },
+    // The start delay is not a point of its own (the 25-point budget); job_run carries the run.
+    jobStarted() {},
+    jobRun(kind, outcome, seconds) {
+      write({ indexes: ["job_run"], blobs: [kind, outcome], doubles: [seconds] });
+    },
+    jobBacklog(due, pending) {
+      write({ indexes: ["job_backlog"], doubles: [due, pending] });
     },
   };
 }
