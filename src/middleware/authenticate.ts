@@ -1,8 +1,10 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv, Auth } from "../app-env.ts";
+import type { Config } from "../config/schema.ts";
 import { invalidToken, verifyAccessToken } from "../features/auth/access-tokens.ts";
 import { sessionsOf } from "../features/auth/sessions.ts";
 import { findCaller } from "../features/users/queries.ts";
+import { ForbiddenError } from "../lib/errors.ts";
 
 const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/;
 
@@ -11,7 +13,15 @@ const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/;
  * active. The role comes from the database on every request, so a role change or a disabled
  * account takes effect at the next request, not when the token expires.
  */
-export function authenticate() {
+export interface AuthenticateOptions {
+  /**
+   * Lets through a user who must first change an admin-set password or verify their address:
+   * only the routes that let them do so (or see who they are, or sign out) set it.
+   */
+  allowUnfinishedAccount?: boolean;
+}
+
+export function authenticate(options: AuthenticateOptions = {}) {
   return createMiddleware<AppEnv>(async function authenticate(c, next) {
     const match = BEARER.exec(c.req.header("Authorization") ?? "");
     if (!match?.[1]) throw invalidToken();
@@ -23,9 +33,31 @@ export function authenticate() {
     ]);
     if (user?.status !== "active") throw invalidToken();
     if (sessionOwner !== "unknown" && sessionOwner !== claims.userId) throw invalidToken();
+    if (!options.allowUnfinishedAccount) refuseUnfinishedAccount(deps.config, user);
     c.set("auth", { userId: user.id, role: user.role, sessionId: claims.sessionId });
     await next();
   });
+}
+
+/**
+ * 403 with a code a frontend acts on: `password_change_required` (ASVS 5.0 6.4.1: an admin-set
+ * password is changed at the next sign-in) sends the person to POST /v1/auth/password;
+ * `email_verification_required` (EMAIL_VERIFICATION=required) to the mailed link or a resend.
+ */
+function refuseUnfinishedAccount(
+  config: Config,
+  user: { passwordChangeRequired: boolean; emailVerified: boolean },
+): void {
+  if (user.passwordChangeRequired)
+    throw new ForbiddenError(
+      "Your password was set by an administrator: change it (POST /v1/auth/password) to continue.",
+      "password_change_required",
+    );
+  if (config.EMAIL_VERIFICATION === "required" && !user.emailVerified)
+    throw new ForbiddenError(
+      "Verify your email address with the link mailed to you (POST /v1/me/email-verification sends a new one).",
+      "email_verification_required",
+    );
 }
 
 /**

@@ -10,8 +10,8 @@ import type { Logger } from "../lib/logger.ts";
 import { createPrometheusMetrics } from "../lib/metrics/prometheus-metrics.ts";
 import { nodeApiReferenceScript } from "./api-reference-script.ts";
 import { nodeClientIp } from "./client-ip.ts";
-import { resolveMailEndpoint } from "./mail-endpoint.ts";
 import { createLocalJobKicker, type LocalJobKicker } from "./job-loop.ts";
+import { resolveMailEndpoint } from "./mail-endpoint.ts";
 import { processGauges } from "./process-metrics.ts";
 import { resolveRedisEndpoint } from "./redis-endpoint.ts";
 

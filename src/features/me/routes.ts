@@ -16,7 +16,8 @@ const getMe = createRoute({
   tags,
   security: BEARER_AUTH,
   summary: "The signed-in user",
-  middleware: [authenticate(), rateLimit("read", { by: "user" })],
+  description: "Answers even while a password change or an email verification is pending.",
+  middleware: [authenticate({ allowUnfinishedAccount: true }), rateLimit("read", { by: "user" })],
   responses: { 200: jsonContent(User, "The signed-in user"), ...problemResponses(401, 429, 503) },
 });
 

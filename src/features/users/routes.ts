@@ -36,6 +36,8 @@ const create = createRoute({
   tags,
   security: BEARER_AUTH,
   summary: "Create a user with a role",
+  description:
+    "The person must change the password chosen here at their next sign-in: until then every route but the password change, GET /v1/me and sign-out answers 403 `password_change_required`. Inviting (POST /v1/invitations) lets them choose it themselves.",
   middleware: [authenticate(), rateLimit("write", { by: "user" }), requireRole("admin"), idempotent()],
   request: { headers: IdempotencyKey, body: jsonBody(CreateUser) },
   responses: {

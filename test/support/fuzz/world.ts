@@ -1,5 +1,6 @@
 import type { Role } from "../../../src/features/users/schemas.ts";
 import { addComment } from "../factories/comments.ts";
+import { insertInvitation } from "../factories/invitations.ts";
 import { createCategory, createTeam, insertTicket, reportTicket } from "../factories/tickets.ts";
 import { freshIp, login, type Session, signedIn, type TestUser } from "../factories.ts";
 import type { TestContext } from "../test-context.ts";
@@ -81,6 +82,11 @@ export async function buildFuzzWorld(ctx: TestContext): Promise<FuzzWorld> {
     foreignTickets.map((ticket) => addComment(ctx, victim.session, ticket.id)),
   );
   const victimSessionId = await currentSessionId(ctx, victim.session);
+  const invitationIds = await Promise.all([
+    insertInvitation(ctx, { invitedBy: actors.admin.user.id }),
+    insertInvitation(ctx, { invitedBy: actors.manager.user.id, teamIds: [ownTeam.id] }),
+    insertInvitation(ctx, { invitedBy: actors.manager.user.id, teamIds: [ownTeam.id] }),
+  ]);
 
   return {
     actors,
@@ -113,6 +119,7 @@ export async function buildFuzzWorld(ctx: TestContext): Promise<FuzzWorld> {
       categories: [ownCategory.id],
       comments: [ownComment.id],
       developers: [otherDeveloper.user.id],
+      invitations: invitationIds,
     }),
   };
 }
@@ -137,9 +144,12 @@ export async function renewScratch(
 }
 
 /** Field and path-segment names (`categoryId`, `/categories/{id}`) mapped to their kind's ids. */
-function idsByName(kinds: Record<"tickets" | "teams" | "categories" | "comments" | "developers", string[]>) {
+function idsByName(
+  kinds: Record<"tickets" | "teams" | "categories" | "comments" | "developers" | "invitations", string[]>,
+) {
   return {
     ...kinds,
+    teamIds: kinds.teams,
     members: kinds.developers,
     users: kinds.developers,
     ticketId: kinds.tickets,

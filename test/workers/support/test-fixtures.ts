@@ -10,6 +10,7 @@ export interface UserFixtureRequest {
   role?: Role;
   status?: (typeof USER_STATUSES)[number];
   password?: string;
+  name?: string;
 }
 
 export interface UserFixture {
@@ -25,7 +26,7 @@ export interface UserFixture {
  * A service binding that runs in Node, beside workerd, with direct access to the database the
  * Worker uses. The API cannot make an admin (registration only makes reporters, by design), so
  * the tests insert users here, hashed with the native argon2id the Node door uses.
- * POST /users {role?, status?, password?} → 201 {id, email, name, role, status, password}.
+ * POST /users {role?, status?, password?, name?} → 201 {id, email, name, role, status, password}.
  */
 export function createTestFixturesService(databaseUrl: string | undefined) {
   if (!databaseUrl) throw new Error("TEST_FIXTURES needs the DATABASE_URL global setup provides");
@@ -51,7 +52,7 @@ export function createTestFixturesService(databaseUrl: string | undefined) {
       .insert(schema.users)
       .values({
         email: uniqueEmail(`workers-${role}`),
-        name: `Worker ${role}`,
+        name: request.name ?? `Worker ${role}`,
         role,
         status: request.status ?? "active",
         passwordHash: await hashOnce(password),
