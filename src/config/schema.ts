@@ -213,9 +213,11 @@ export function crossKeyProblems(raw: Readonly<Record<string, unknown>>): { key:
     if (typeof raw[key] === "string" && raw[key].startsWith("http:"))
       problems.push({ key, message: `must be https:// when NODE_ENV=${environment}` });
   }
-  // Account mail (invitations, password resets) must leave a deployed instance: no catcher there.
+  // Account mail (invitations, password resets) must leave a deployed instance, and its links
+  // must open the real frontend: no catcher, no localhost there.
   if (!raw.SMTP_URL && !raw.MAIL_API_KEY)
     problems.push({ key: "SMTP_URL", message: `or MAIL_API_KEY is required when NODE_ENV=${environment}` });
+  if (!raw.APP_URL) problems.push({ key: "APP_URL", message: `is required when NODE_ENV=${environment}` });
   if (raw.JWT_SECRET === DEVELOPMENT_JWT_SECRET)
     problems.push({ key: "JWT_SECRET", message: "is the development secret" });
   if (raw.EMBEDDED_GATEWAY === "true")

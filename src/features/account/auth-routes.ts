@@ -1,6 +1,13 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../../app-env.ts";
-import { jsonBody, jsonContent, problemResponses, validationHook } from "../../lib/openapi.ts";
+import {
+  IdempotencyKey,
+  jsonBody,
+  jsonContent,
+  problemResponses,
+  validationHook,
+} from "../../lib/openapi.ts";
+import { idempotent } from "../../middleware/idempotency.ts";
 import { rateLimit } from "../../middleware/rate-limit.ts";
 import { requestOriginOf } from "../audit/origin.ts";
 import { User } from "../users/schemas.ts";
@@ -20,9 +27,9 @@ const requestReset = createRoute({
   summary: "Mail a password reset link, if the address has an account",
   description:
     "Always 202 with an empty body, at once: whether the address has an account is decided after the answer, so neither the answer nor its timing tells. The link is valid 30 minutes, once. Limited per IP (RATE_LIMIT_PASSWORD_RESET) and, silently, per address (RATE_LIMIT_MAIL_PER_ADDRESS).",
-  middleware: [rateLimit("passwordReset", { by: "ip", failClosed: true })],
-  request: { body: jsonBody(PasswordResetRequest) },
-  responses: { 202: { description: "Accepted" }, ...problemResponses(400, 413, 415, 429, 503) },
+  middleware: [rateLimit("passwordReset", { by: "ip", failClosed: true }), idempotent()],
+  request: { headers: IdempotencyKey, body: jsonBody(PasswordResetRequest) },
+  responses: { 202: { description: "Accepted" }, ...problemResponses(400, 409, 413, 415, 422, 429, 503) },
 });
 
 const confirmReset = createRoute({

@@ -1,8 +1,16 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../../app-env.ts";
 import { actorOf } from "../../lib/actor.ts";
-import { BEARER_AUTH, jsonBody, jsonContent, problemResponses, validationHook } from "../../lib/openapi.ts";
+import {
+  BEARER_AUTH,
+  IdempotencyKey,
+  jsonBody,
+  jsonContent,
+  problemResponses,
+  validationHook,
+} from "../../lib/openapi.ts";
 import { authenticate } from "../../middleware/authenticate.ts";
+import { idempotent } from "../../middleware/idempotency.ts";
 import { rateLimit } from "../../middleware/rate-limit.ts";
 import { requireRole } from "../../middleware/require-role.ts";
 import { requestOriginOf } from "../audit/origin.ts";
@@ -29,8 +37,13 @@ const create = createRoute({
   summary: "Invite someone by email with a role and teams",
   description:
     "Admins invite to any role and team; a manager invites developers and reporters into teams they lead (at least one). The link is valid INVITATION_TTL_HOURS. 409 `email_taken` for an existing account, `invitation_pending` when one is already open (resend it). 422 names `teamIds` when a team does not exist.",
-  middleware: [authenticate(), rateLimit("write", { by: "user" }), requireRole("admin", "manager")],
-  request: { body: jsonBody(CreateInvitation) },
+  middleware: [
+    authenticate(),
+    rateLimit("write", { by: "user" }),
+    requireRole("admin", "manager"),
+    idempotent(),
+  ],
+  request: { headers: IdempotencyKey, body: jsonBody(CreateInvitation) },
   responses: {
     201: jsonContent(Invitation, "The invitation (its link is mailed, never returned)"),
     ...problemResponses(400, 401, 403, 409, 413, 415, 422, 429, 503),
@@ -69,11 +82,16 @@ const resend = createRoute({
   security: BEARER_AUTH,
   summary: "Mail an open invitation again with a new link and a new expiry",
   description: "The previous link stops working.",
-  middleware: [authenticate(), rateLimit("write", { by: "user" }), requireRole("admin", "manager")],
-  request: { params: InvitationRef },
+  middleware: [
+    authenticate(),
+    rateLimit("write", { by: "user" }),
+    requireRole("admin", "manager"),
+    idempotent(),
+  ],
+  request: { headers: IdempotencyKey, params: InvitationRef },
   responses: {
     200: jsonContent(Invitation, "The invitation"),
-    ...problemResponses(400, 401, 403, 404, 409, 429, 503),
+    ...problemResponses(400, 401, 403, 404, 409, 422, 429, 503),
   },
 });
 

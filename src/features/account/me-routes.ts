@@ -1,8 +1,15 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../../app-env.ts";
 import { actorOf } from "../../lib/actor.ts";
-import { BEARER_AUTH, jsonBody, problemResponses, validationHook } from "../../lib/openapi.ts";
+import {
+  BEARER_AUTH,
+  IdempotencyKey,
+  jsonBody,
+  problemResponses,
+  validationHook,
+} from "../../lib/openapi.ts";
 import { authenticate, authOf } from "../../middleware/authenticate.ts";
+import { idempotent } from "../../middleware/idempotency.ts";
 import { rateLimit } from "../../middleware/rate-limit.ts";
 import { requestEmailChange } from "./email-change.ts";
 import { resendEmailVerification } from "./email-verification.ts";
@@ -21,8 +28,13 @@ const resendVerification = createRoute({
   middleware: [
     authenticate({ allowUnfinishedAccount: true }),
     rateLimit("mailPerAddress", { by: (c) => `verify:${authOf(c).userId}`, failClosed: true }),
+    idempotent(),
   ],
-  responses: { 202: { description: "A new link is on its way" }, ...problemResponses(401, 409, 429, 503) },
+  request: { headers: IdempotencyKey },
+  responses: {
+    202: { description: "A new link is on its way" },
+    ...problemResponses(400, 401, 409, 422, 429, 503),
+  },
 });
 
 const requestEmailChangeRoute = createRoute({
@@ -36,11 +48,12 @@ const requestEmailChangeRoute = createRoute({
   middleware: [
     authenticate(),
     rateLimit("mailPerAddress", { by: (c) => `email-change:${authOf(c).userId}`, failClosed: true }),
+    idempotent(),
   ],
-  request: { body: jsonBody(EmailChangeRequest) },
+  request: { headers: IdempotencyKey, body: jsonBody(EmailChangeRequest) },
   responses: {
     202: { description: "Confirmation mailed to the new address" },
-    ...problemResponses(400, 401, 403, 409, 413, 415, 429, 503),
+    ...problemResponses(400, 401, 403, 409, 413, 415, 422, 429, 503),
   },
 });
 

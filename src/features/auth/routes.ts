@@ -102,7 +102,7 @@ const listSessions = createRoute({
   middleware: [authenticate(), rateLimit("read", { by: "user" })],
   responses: {
     200: jsonContent(SessionList, "Sessions, most recently used first"),
-    ...problemResponses(401, 429, 503),
+    ...problemResponses(401, 403, 429, 503),
   },
 });
 
@@ -114,7 +114,7 @@ const revokeSession = createRoute({
   summary: "End one of the current user's sessions",
   middleware: [authenticate(), rateLimit("write", { by: "user", failClosed: true })],
   request: { params: SessionRef },
-  responses: { 204: { description: "Session ended" }, ...problemResponses(400, 401, 404, 429, 503) },
+  responses: { 204: { description: "Session ended" }, ...problemResponses(400, 401, 403, 404, 429, 503) },
 });
 
 const changePassword = createRoute({

@@ -31,7 +31,7 @@ const patchMe = createRoute({
   request: { body: jsonBody(UpdateMe) },
   responses: {
     200: jsonContent(User, "The updated user"),
-    ...problemResponses(400, 401, 413, 415, 429, 503),
+    ...problemResponses(400, 401, 403, 413, 415, 429, 503),
   },
 });
 
