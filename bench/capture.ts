@@ -53,6 +53,12 @@ export async function openCapture(serverEnv: Record<string, string>) {
     clock: systemClock,
     passwords: createNativePasswordHasher(),
     breachedPasswords: createBreachedPasswords(config, logger),
+    // The capture measures requests; queued mail is never sent from here.
+    mailer: {
+      send: async () => {
+        throw new Error("the capture sends no mail");
+      },
+    },
     logger,
     metrics: noMetrics,
     // No job loop runs here: captured requests enqueue jobs, nothing runs them.

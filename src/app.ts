@@ -3,6 +3,9 @@ import { createMiddleware } from "hono/factory";
 import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "./app-env.ts";
 import type { DepsProvider } from "./deps.ts";
+import { accountAuthRoutes } from "./features/account/auth-routes.ts";
+import { invitationRoutes } from "./features/account/invitation-routes.ts";
+import { accountMeRoutes } from "./features/account/me-routes.ts";
 import { apiKeysRoutes } from "./features/api-keys/routes.ts";
 import { assignmentsRoutes } from "./features/assignments/routes.ts";
 import { auditRoutes } from "./features/audit/routes.ts";
@@ -54,7 +57,10 @@ export function createApp(provider: DepsProvider) {
   const routes = app
     .route("/", systemRoutes)
     .route("/v1/auth", authRoutes)
+    .route("/v1/auth", accountAuthRoutes)
     .route("/v1/me", meRoutes)
+    .route("/v1/me", accountMeRoutes)
+    .route("/v1/invitations", invitationRoutes)
     .route("/v1/users", usersRoutes)
     .route("/v1/teams", teamsRoutes)
     .route("/v1/categories", categoriesRoutes)

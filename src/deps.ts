@@ -24,6 +24,25 @@ export interface BreachedPasswords {
   isBreached(password: string): Promise<boolean | undefined>;
 }
 
+/** One rendered message; `from` is the adapter's (MAIL_FROM). */
+export interface MailMessage {
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  /** Stable across retries of one message (the job id): services that support it send once. */
+  idempotencyKey?: string;
+}
+
+/**
+ * Hands a message to the mail service: SMTP on Node, an HTTP mail API on Workers. Throws when it
+ * was not accepted; `MailRefusedError` (src/adapters/mail/errors.ts) marks a refusal retrying
+ * cannot fix (a malformed address), anything else is worth another attempt later.
+ */
+export interface Mailer {
+  send(message: MailMessage): Promise<void>;
+}
+
 /**
  * How committed jobs (src/features/jobs) reach a runner. On Node it wakes this instance's job loop,
  * which claims from PostgreSQL; on Workers it sends the due jobs' ids to the Cloudflare Queue
@@ -42,6 +61,7 @@ export interface Deps {
   clock: Clock;
   passwords: PasswordHasher;
   breachedPasswords: BreachedPasswords;
+  mailer: Mailer;
   logger: Logger;
   metrics: Metrics;
   jobs: JobKicker;

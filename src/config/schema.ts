@@ -143,6 +143,26 @@ export const ConfigSchema = z.object({
   EVENT_RECHECK_SECONDS: z.coerce.number().int().min(1).max(300).default(5),
   EVENT_STREAM_TOKEN_TTL_SECONDS: z.coerce.number().int().min(5).max(600).default(60),
 
+  /**
+   * Mail (src/adapters/mail/). Node: SMTP_URL (smtp:// or smtps://); unset in development, a
+   * local catcher (maildev) starts with the dev server. Workers: the Resend HTTP API with
+   * MAIL_API_KEY; MAIL_API_URL is overridable (tests point it at a local capture server).
+   */
+  SMTP_URL: z.url({ protocol: /^smtps?$/, error: "must be an smtp:// or smtps:// URL" }).optional(),
+  MAIL_API_KEY: z.string().min(1).optional(),
+  MAIL_API_URL: z.url({ protocol: /^https?$/ }).default("https://api.resend.com/emails"),
+  MAIL_FROM: z.string().min(3).max(320).default("TixGenius <no-reply@tixgenius.localhost>"),
+  /** The frontend every mailed link points at: `${APP_URL}/reset-password?token=…` and so on. */
+  APP_URL: z.url({ protocol: /^https?$/ }).default("http://localhost:5173"),
+  EMAIL_VERIFICATION: z.enum(["off", "optional", "required"]).default("off"),
+  INVITATION_TTL_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(30 * 24)
+    .default(72),
+  RATE_LIMIT_PASSWORD_RESET: rateLimitPolicy.prefault("10/900"),
+  RATE_LIMIT_MAIL_PER_ADDRESS: rateLimitPolicy.prefault("3/900"),
   /** Node: how often the job loop looks for due jobs when kickJobs() did not wake it. */
   JOB_POLL_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
   /** Node: jobs one instance runs at once. */
@@ -189,6 +209,15 @@ export function crossKeyProblems(raw: Readonly<Record<string, unknown>>): { key:
       key: "PASSWORD_BREACH_CHECK_URL",
       message: `must be https:// when NODE_ENV=${environment}`,
     });
+  for (const key of ["APP_URL", "MAIL_API_URL"]) {
+    if (typeof raw[key] === "string" && raw[key].startsWith("http:"))
+      problems.push({ key, message: `must be https:// when NODE_ENV=${environment}` });
+  }
+  // Account mail (invitations, password resets) must leave a deployed instance, and its links
+  // must open the real frontend: no catcher, no localhost there.
+  if (!raw.SMTP_URL && !raw.MAIL_API_KEY)
+    problems.push({ key: "SMTP_URL", message: `or MAIL_API_KEY is required when NODE_ENV=${environment}` });
+  if (!raw.APP_URL) problems.push({ key: "APP_URL", message: `is required when NODE_ENV=${environment}` });
   if (raw.JWT_SECRET === DEVELOPMENT_JWT_SECRET)
     problems.push({ key: "JWT_SECRET", message: "is the development secret" });
   if (raw.EMBEDDED_GATEWAY === "true")

@@ -1,4 +1,6 @@
 // The whole database schema; drizzle-kit generates migrations from these exports.
+
+export * from "./tables/account-mail.ts";
 export * from "./tables/api-keys.ts";
 export * from "./tables/assignments.ts";
 export * from "./tables/audit.ts";

@@ -9,6 +9,9 @@ export const RATE_LIMIT_POLICIES = {
   read: "RATE_LIMIT_READ",
   write: "RATE_LIMIT_WRITE",
   anonymous: "RATE_LIMIT_ANONYMOUS",
+  passwordReset: "RATE_LIMIT_PASSWORD_RESET",
+  /** Mail one address or account may trigger (reset links, verification resends). */
+  mailPerAddress: "RATE_LIMIT_MAIL_PER_ADDRESS",
 } as const satisfies Record<string, keyof Config>;
 
 export type RateLimitPolicy = keyof typeof RATE_LIMIT_POLICIES;

@@ -1,5 +1,6 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv, Auth } from "../app-env.ts";
+import type { Config } from "../config/schema.ts";
 import { authenticateApiKey } from "../features/api-keys/caller.ts";
 import { API_KEY_SCOPES, type Scope } from "../features/api-keys/scopes.ts";
 import { invalidToken, verifyAccessToken } from "../features/auth/access-tokens.ts";
@@ -17,6 +18,11 @@ export interface AuthenticateOptions {
    * never limited by scopes. Document it with `security: bearerOrApiKey(scope)`.
    */
   scope?: Scope;
+  /**
+   * Lets through a user who must first change an admin-set password or verify their address:
+   * only the routes that let them do so (or see who they are, or sign out) set it.
+   */
+  allowUnfinishedAccount?: boolean;
 }
 
 /**
@@ -34,17 +40,28 @@ export function authenticate(options: AuthenticateOptions = {}) {
     const match = BEARER.exec(c.req.header("Authorization") ?? "");
     if (!match?.[1]) throw invalidToken();
     const credential = match[1];
+    const deps = c.var.deps;
     // An access token is a JWT and never starts with "tix_": its path costs nothing more.
-    const auth = credential.startsWith(API_KEY_PREFIX)
-      ? await authenticateApiKey(c.var.deps, credential)
-      : await authenticateAccessToken(c.var.deps, credential);
+    const { auth, account } = credential.startsWith(API_KEY_PREFIX)
+      ? await authenticateApiKey(deps, credential)
+      : await authenticateAccessToken(deps, credential);
     if (auth.apiKey) refuseOutOfScope(auth.apiKey.scopes, scope);
+    if (!options.allowUnfinishedAccount) refuseUnfinishedAccount(deps.config, account);
     c.set("auth", auth);
     await next();
   });
 }
 
-async function authenticateAccessToken(deps: AppEnv["Variables"]["deps"], token: string): Promise<Auth> {
+/** What an unfinished account (admin-set password, unverified address) is judged on. */
+export interface AccountState {
+  passwordChangeRequired: boolean;
+  emailVerified: boolean;
+}
+
+async function authenticateAccessToken(
+  deps: AppEnv["Variables"]["deps"],
+  token: string,
+): Promise<{ auth: Auth; account: AccountState }> {
   const claims = await verifyAccessToken(deps.config, token, deps.clock.now());
   const [sessionOwner, user] = await Promise.all([
     sessionOwnerOrUnknown(deps, claims.sessionId),
@@ -52,7 +69,7 @@ async function authenticateAccessToken(deps: AppEnv["Variables"]["deps"], token:
   ]);
   if (user?.status !== "active") throw invalidToken();
   if (sessionOwner !== "unknown" && sessionOwner !== claims.userId) throw invalidToken();
-  return { userId: user.id, role: user.role, sessionId: claims.sessionId };
+  return { auth: { userId: user.id, role: user.role, sessionId: claims.sessionId }, account: user };
 }
 
 function refuseOutOfScope(granted: readonly Scope[], needed: Scope | undefined): void {
@@ -65,6 +82,24 @@ function refuseOutOfScope(granted: readonly Scope[], needed: Scope | undefined):
   if (!granted.includes(needed)) {
     throw new ForbiddenError(`This API key lacks the scope ${needed}.`, "scope_forbidden");
   }
+}
+
+/**
+ * 403 with a code a frontend acts on: `password_change_required` (ASVS 5.0 6.4.1: an admin-set
+ * password is changed at the next sign-in) sends the person to POST /v1/auth/password;
+ * `email_verification_required` (EMAIL_VERIFICATION=required) to the mailed link or a resend.
+ */
+function refuseUnfinishedAccount(config: Config, user: AccountState): void {
+  if (user.passwordChangeRequired)
+    throw new ForbiddenError(
+      "Your password was set by an administrator: change it (POST /v1/auth/password) to continue.",
+      "password_change_required",
+    );
+  if (config.EMAIL_VERIFICATION === "required" && !user.emailVerified)
+    throw new ForbiddenError(
+      "Verify your email address with the link mailed to you (POST /v1/me/email-verification sends a new one).",
+      "email_verification_required",
+    );
 }
 
 /**

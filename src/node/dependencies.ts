@@ -11,6 +11,7 @@ import { createPrometheusMetrics } from "../lib/metrics/prometheus-metrics.ts";
 import { nodeApiReferenceScript } from "./api-reference-script.ts";
 import { nodeClientIp } from "./client-ip.ts";
 import { createLocalJobKicker, type LocalJobKicker } from "./job-loop.ts";
+import { resolveMailEndpoint } from "./mail-endpoint.ts";
 import { processGauges } from "./process-metrics.ts";
 import { resolveRedisEndpoint } from "./redis-endpoint.ts";
 
@@ -24,7 +25,7 @@ export interface NodeDependencies {
   jobKicker: LocalJobKicker;
   /** Ends the open event streams (see `Deps.stopping`). */
   endStreams(): void;
-  /** Drains background work, then closes the database and the Redis endpoint. */
+  /** Drains background work, then closes the database, the mail transport and the Redis endpoint. */
   close(drainTimeoutMs: number): Promise<void>;
 }
 
@@ -48,6 +49,7 @@ export async function createNodeDependencies(config: Config, logger: Logger): Pr
     token: redisEndpoint.token,
     onRoundTrip: (durationMs, ok) => metrics.dependencyCall("redis", durationMs / 1000, ok),
   });
+  const mail = await resolveMailEndpoint(config, logger);
   const background = createBackgroundTasks(logger);
   const stopping = new AbortController();
   const jobKicker = createLocalJobKicker();
@@ -58,6 +60,7 @@ export async function createNodeDependencies(config: Config, logger: Logger): Pr
     clock: systemClock,
     passwords: createNativePasswordHasher(),
     breachedPasswords: createBreachedPasswords(config, logger),
+    mailer: mail.mailer,
     logger,
     metrics,
     jobs: jobKicker,
@@ -82,6 +85,7 @@ export async function createNodeDependencies(config: Config, logger: Logger): Pr
       const unfinished = await background.drain(drainTimeoutMs);
       if (unfinished > 0) logger.warn("background tasks unfinished at shutdown", { unfinished });
       await database.close();
+      await mail.close();
       redis.close();
       await redisEndpoint.close();
     },

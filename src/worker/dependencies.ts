@@ -8,6 +8,7 @@ import { jobRegistry } from "../features/jobs/registry.ts";
 import type { Logger } from "../lib/logger.ts";
 import type { WorkerConfig, WorkerEnv } from "./config.ts";
 import { createQueueJobKicker, workerJobQueue } from "./jobs.ts";
+import { createWorkerMailer } from "./mailer.ts";
 import { workerMetrics } from "./metrics.ts";
 
 /**
@@ -23,6 +24,7 @@ export function createWorkerDepsProvider(config: WorkerConfig, env: WorkerEnv, l
   const passwords = createWasmPasswordHasher(argon2Wasm);
   const breachedPasswords = createBreachedPasswords(config, logger);
   const jobQueue = workerJobQueue(env);
+  const mailer = createWorkerMailer(config, logger);
   return {
     config,
     logger,
@@ -40,6 +42,7 @@ export function createWorkerDepsProvider(config: WorkerConfig, env: WorkerEnv, l
         redis,
         passwords,
         breachedPasswords,
+        mailer,
         clock: systemClock,
         db,
         jobs: createQueueJobKicker({ db, logger }, jobRegistry, jobQueue, waitUntil),

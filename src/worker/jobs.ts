@@ -11,6 +11,7 @@ import type { JobDeps, JobRegistry } from "../features/jobs/handlers.ts";
 import type { Logger } from "../lib/logger.ts";
 import type { Metrics } from "../lib/metrics/metrics.ts";
 import type { WorkerConfig, WorkerEnv } from "./config.ts";
+import { createWorkerMailer } from "./mailer.ts";
 
 /** The Queue that carries job ids (wrangler.toml `[[queues.producers]]` binding `JOBS_QUEUE`). */
 export function workerJobQueue(env: WorkerEnv): JobMessageSender {
@@ -64,6 +65,7 @@ export interface JobQueueContext {
  */
 export function createJobQueueHandler(context: JobQueueContext) {
   const { config, env, logger, registry } = context;
+  const mailer = createWorkerMailer(config, logger);
   return async (batch: MessageBatch<unknown>, ctx: ExecutionContext): Promise<void> => {
     const newDb = () =>
       createRequestDatabase(env.HYPERDRIVE?.connectionString ?? config.DATABASE_URL, context.metrics);
@@ -82,6 +84,7 @@ export function createJobQueueHandler(context: JobQueueContext) {
           config,
           db,
           redis: context.redis,
+          mailer,
           clock: systemClock,
           logger: logger.child({ jobId, messageId: message.id }),
           metrics: context.metrics,

@@ -9,6 +9,7 @@ import { maintainJobs } from "../features/jobs/maintenance.ts";
 import type { Logger } from "../lib/logger.ts";
 import type { WorkerConfig, WorkerEnv } from "./config.ts";
 import { createQueueJobKicker, workerJobQueue } from "./jobs.ts";
+import { createWorkerMailer } from "./mailer.ts";
 import { workerMetrics } from "./metrics.ts";
 
 export type ScheduledHandler = (controller: ScheduledController, ctx: ExecutionContext) => void;
@@ -32,6 +33,7 @@ export function createScheduledHandler(
     metrics,
   );
   const queue = workerJobQueue(env);
+  const mailer = createWorkerMailer(config, logger);
   return (controller, ctx) => {
     const db = createRequestDatabase(env.HYPERDRIVE?.connectionString ?? config.DATABASE_URL, metrics);
     const tick = logger.child({ cron: controller.cron, scheduledTime: controller.scheduledTime });
@@ -41,6 +43,7 @@ export function createScheduledHandler(
       config,
       db,
       redis,
+      mailer,
       clock: systemClock,
       logger: tick,
       metrics,

@@ -11,6 +11,8 @@ afterAll(() => ctx.close());
 /**
  * Session endpoints are deliberately left out: replaying a stored login or refresh response would
  * keep bearer credentials in Redis for a day, and logout or a password change is safe to repeat.
+ * So are the routes a mailed single-use token drives: a repeat is refused by the token itself,
+ * and accepting an invitation answers with credentials.
  */
 const TOKEN_ENDPOINTS = new Set([
   "/v1/auth/login",
@@ -21,6 +23,11 @@ const TOKEN_ENDPOINTS = new Set([
   "/v1/events/tokens",
   // A replayed answer would keep the new API key itself in Redis for a day.
   "/v1/api-keys",
+  "/v1/auth/password-reset/confirm",
+  "/v1/auth/email-verification/confirm",
+  "/v1/auth/email-change/confirm",
+  "/v1/auth/email-change/cancel",
+  "/v1/invitations/accept",
 ]);
 
 describe("Idempotency-Key", () => {

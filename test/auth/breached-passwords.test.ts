@@ -170,6 +170,8 @@ describe("PASSWORD_BREACH_CHECK", () => {
       DATABASE_URL: "postgres://db.example/app",
       UPSTASH_REDIS_REST_URL: "https://redis.example",
       UPSTASH_REDIS_REST_TOKEN: "token",
+      SMTP_URL: "smtps://user:pw@smtp.example:465",
+      APP_URL: "https://app.example",
       ...env,
     });
 

@@ -3,6 +3,8 @@ import { ConfigError, parseConfig } from "../../src/config/parse.ts";
 import { DEVELOPMENT_JWT_SECRET } from "../../src/config/schema.ts";
 
 const strongSecret = "s".repeat(48);
+/** What a deployed config needs for mail: a transport and the frontend its links open. */
+const MAIL = { SMTP_URL: "smtps://user:pw@smtp.example:465", APP_URL: "https://app.example" };
 
 function problemsOf(source: Record<string, string>): string[] {
   try {
@@ -69,9 +71,11 @@ describe("parseConfig", () => {
       });
       const keys = problems.map((problem) => problem.split(":")[0]).sort();
       expect(keys).toEqual([
+        "APP_URL",
         "DATABASE_URL",
         "EMBEDDED_GATEWAY",
         "JWT_SECRET",
+        "SMTP_URL",
         "UPSTASH_REDIS_REST_TOKEN",
         "UPSTASH_REDIS_REST_URL",
       ]);
@@ -87,6 +91,7 @@ describe("parseConfig", () => {
         DATABASE_URL: "postgres://user:pw@db.example:5432/tix",
         UPSTASH_REDIS_REST_URL: "http://eu1-x.upstash.io",
         UPSTASH_REDIS_REST_TOKEN: "token",
+        ...MAIL,
       });
       expect(problems).toEqual([expect.stringMatching(/^UPSTASH_REDIS_REST_URL: must be https:\/\//)]);
     },
@@ -99,7 +104,38 @@ describe("parseConfig", () => {
       DATABASE_URL: "postgres://user:pw@db.example:5432/tix",
       UPSTASH_REDIS_REST_URL: "https://eu1-x.upstash.io",
       UPSTASH_REDIS_REST_TOKEN: "token",
+      ...MAIL,
     });
     expect(config.NODE_ENV).toBe("production");
   });
+
+  it.each(["staging", "production"])(
+    "needs a mail transport and the real frontend in %s, over https",
+    (env) => {
+      const deployed = {
+        NODE_ENV: env,
+        JWT_SECRET: strongSecret,
+        DATABASE_URL: "postgres://user:pw@db.example:5432/tix",
+        UPSTASH_REDIS_REST_URL: "https://eu1-x.upstash.io",
+        UPSTASH_REDIS_REST_TOKEN: "token",
+      };
+      const keysOf = (raw: Record<string, string>) => problemsOf(raw).map((problem) => problem.split(":")[0]);
+      expect(keysOf(deployed).sort()).toEqual(["APP_URL", "SMTP_URL"]);
+      expect(keysOf({ ...deployed, APP_URL: "http://app.example", MAIL_API_KEY: "re_x" })).toEqual([
+        "APP_URL",
+      ]);
+      expect(
+        keysOf({
+          ...deployed,
+          ...MAIL,
+          SMTP_URL: "",
+          MAIL_API_KEY: "re_x",
+          MAIL_API_URL: "http://mail.example",
+        }),
+      ).toEqual(["MAIL_API_URL"]);
+      expect(() =>
+        parseConfig({ ...deployed, SMTP_URL: "http://mail.example", APP_URL: MAIL.APP_URL }),
+      ).toThrow(/SMTP_URL: must be an smtp/);
+    },
+  );
 });

@@ -148,6 +148,8 @@ describe("METRICS_TOKEN", () => {
     DATABASE_URL: "postgres://db.example/tix",
     UPSTASH_REDIS_REST_URL: "https://redis.example",
     UPSTASH_REDIS_REST_TOKEN: "upstash-token",
+    SMTP_URL: "smtps://user:pw@smtp.example:465",
+    APP_URL: "https://app.example",
   };
 
   it("must be at least 32 characters when deployed", () => {

@@ -8,6 +8,7 @@ import { CATEGORY_ROUTES } from "./routes/categories.ts";
 import { COMMENT_ROUTES } from "./routes/comments.ts";
 import { DEVELOPER_ROUTES } from "./routes/developers.ts";
 import { EVENT_ROUTES } from "./routes/events.ts";
+import { INVITATION_ROUTES } from "./routes/invitations.ts";
 import type { Api, Caller, Prepared } from "./routes/scene.ts";
 import { TEAM_ROUTES } from "./routes/teams.ts";
 import { TICKET_ROUTES } from "./routes/tickets.ts";
@@ -49,6 +50,7 @@ export interface ProtectedRoute {
  */
 export const PROTECTED_ROUTES: readonly ProtectedRoute[] = [
   ...ACCOUNT_ROUTES,
+  ...INVITATION_ROUTES,
   ...TEAM_ROUTES,
   ...CATEGORY_ROUTES,
   ...DEVELOPER_ROUTES,

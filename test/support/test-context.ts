@@ -10,7 +10,7 @@ import { createApp } from "../../src/app.ts";
 import { parseConfig } from "../../src/config/parse.ts";
 import type { Config } from "../../src/config/schema.ts";
 import { DEVELOPMENT_JWT_SECRET } from "../../src/config/schema.ts";
-import { type Clock, type Deps, systemClock } from "../../src/deps.ts";
+import { type Clock, type Deps, type Mailer, systemClock } from "../../src/deps.ts";
 import { createBackgroundTasks } from "../../src/lib/background-tasks.ts";
 import { createLogger } from "../../src/lib/logger.ts";
 import type { Metrics } from "../../src/lib/metrics/metrics.ts";
@@ -41,6 +41,13 @@ export interface TestContext {
   close(): Promise<void>;
 }
 
+/** A context without a mail server: a queued mail's send fails (and would be retried). */
+const noMailServer: Mailer = {
+  send: async () => {
+    throw new Error("this test context has no mail server");
+  },
+};
+
 /** The deadline of every Redis command the test app sends (fault tests derive their bounds from it). */
 export const REDIS_TIMEOUT_MS = 1000;
 
@@ -52,6 +59,8 @@ export interface TestContextOptions {
   maxConnections?: number;
   /** The URL the app connects with instead of its database's own (fault tests put a proxy there). */
   databaseThrough?: (directUrl: string) => string;
+  /** Where mail goes (tests of mail flows pass an SMTP mailer to their own server); default: refused. */
+  mailer?: Mailer;
   /** Sees every statement just before it is sent (fault tests cut a connection mid-transaction). */
   onQuery?: (query: string) => void;
 }
@@ -96,6 +105,7 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
     clock: options.clock ?? systemClock,
     passwords: createNativePasswordHasher(),
     breachedPasswords: createBreachedPasswords(config, logger),
+    mailer: options.mailer ?? noMailServer,
     logger,
     metrics,
     jobs: jobKicker,

@@ -89,6 +89,7 @@ export async function seedDemo(
           name,
           role,
           passwordHash,
+          emailVerifiedAt: createdAt,
           createdAt,
           updatedAt: createdAt,
         };

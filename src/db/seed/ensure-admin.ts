@@ -22,7 +22,14 @@ export async function ensureAdmin(
     const passwordHash = await passwords.hash(admin.password);
     const inserted = await db
       .insert(users)
-      .values({ email: admin.email, name: admin.name ?? "Administrator", role: "admin", passwordHash })
+      .values({
+        email: admin.email,
+        name: admin.name ?? "Administrator",
+        role: "admin",
+        passwordHash,
+        // The operator chose this address and password: no mail to confirm, no forced change.
+        emailVerifiedAt: sql`now()`,
+      })
       .onConflictDoNothing()
       .returning({ id: users.id });
     return inserted.length > 0 ? "created" : "unchanged";

@@ -5,6 +5,7 @@ import { preparedOnce } from "../../db/prepared.ts";
 import { apiKeys, users } from "../../db/schema.ts";
 import type { Deps } from "../../deps.ts";
 import { constantTimeEqual } from "../../lib/crypto.ts";
+import type { AccountState } from "../../middleware/authenticate.ts";
 import { invalidToken } from "../auth/access-tokens.ts";
 import { hashApiKey, keyEnvironmentOf, parseApiKey } from "./key-format.ts";
 import type { Scope } from "./scopes.ts";
@@ -18,7 +19,10 @@ const LAST_USED_RESOLUTION_MS = 60_000;
  * very next request on every instance. An unknown, malformed, revoked or expired key, a wrong
  * secret and a disabled owner all get the same 401.
  */
-export async function authenticateApiKey(deps: Deps, key: string): Promise<Auth> {
+export async function authenticateApiKey(
+  deps: Deps,
+  key: string,
+): Promise<{ auth: Auth; account: AccountState }> {
   const publicId = parseApiKey(key, keyEnvironmentOf(deps.config.NODE_ENV));
   if (!publicId) throw invalidToken();
   const [presentedHash, row] = await Promise.all([hashApiKey(key), findKeyCaller(deps.db, publicId)]);
@@ -30,10 +34,15 @@ export async function authenticateApiKey(deps: Deps, key: string): Promise<Auth>
     deps.waitUntil(touchLastUsed(deps, row.id));
   }
   return {
-    userId: row.ownerId,
-    role: row.role,
-    sessionId: "",
-    apiKey: { id: row.id, scopes: row.scopes as Scope[] },
+    auth: {
+      userId: row.ownerId,
+      role: row.role,
+      sessionId: "",
+      apiKey: { id: row.id, scopes: row.scopes as Scope[] },
+    },
+    // An owner who must change an admin-set password or verify their address is refused with the
+    // same 403 their access token gets: a key never outlives that (least privilege).
+    account: { passwordChangeRequired: row.passwordChangeRequired, emailVerified: row.emailVerified },
   };
 }
 
@@ -50,6 +59,8 @@ function findKeyCaller(db: Database, publicId: string) {
         ownerId: users.id,
         role: users.role,
         status: users.status,
+        passwordChangeRequired: users.passwordChangeRequired,
+        emailVerified: sql<boolean>`${users.emailVerifiedAt} is not null`,
       })
       .from(apiKeys)
       .innerJoin(users, eq(users.id, apiKeys.ownerId))

@@ -101,7 +101,7 @@ const history = createRoute({
   request: { params: AssignmentTicketRef, query: AssignmentHistoryQuery },
   responses: {
     200: jsonContent(AssignmentHistory, "A page of assignment changes"),
-    ...problemResponses(400, 401, 404, 429, 503),
+    ...problemResponses(400, 401, 403, 404, 429, 503),
   },
 });
 

@@ -73,7 +73,10 @@ const logout = createRoute({
   tags,
   security: BEARER_AUTH,
   summary: "End the current session; its access token stops working at once",
-  middleware: [authenticate(), rateLimit("write", { by: "user", failClosed: true })],
+  middleware: [
+    authenticate({ allowUnfinishedAccount: true }),
+    rateLimit("write", { by: "user", failClosed: true }),
+  ],
   responses: { 204: { description: "Signed out" }, ...problemResponses(401, 429, 503) },
 });
 
@@ -83,7 +86,10 @@ const logoutAll = createRoute({
   tags,
   security: BEARER_AUTH,
   summary: "End every session of the current user",
-  middleware: [authenticate(), rateLimit("write", { by: "user", failClosed: true })],
+  middleware: [
+    authenticate({ allowUnfinishedAccount: true }),
+    rateLimit("write", { by: "user", failClosed: true }),
+  ],
   responses: { 204: { description: "Signed out everywhere" }, ...problemResponses(401, 429, 503) },
 });
 
@@ -96,7 +102,7 @@ const listSessions = createRoute({
   middleware: [authenticate(), rateLimit("read", { by: "user" })],
   responses: {
     200: jsonContent(SessionList, "Sessions, most recently used first"),
-    ...problemResponses(401, 429, 503),
+    ...problemResponses(401, 403, 429, 503),
   },
 });
 
@@ -108,7 +114,7 @@ const revokeSession = createRoute({
   summary: "End one of the current user's sessions",
   middleware: [authenticate(), rateLimit("write", { by: "user", failClosed: true })],
   request: { params: SessionRef },
-  responses: { 204: { description: "Session ended" }, ...problemResponses(400, 401, 404, 429, 503) },
+  responses: { 204: { description: "Session ended" }, ...problemResponses(400, 401, 403, 404, 429, 503) },
 });
 
 const changePassword = createRoute({
@@ -117,7 +123,12 @@ const changePassword = createRoute({
   tags,
   security: BEARER_AUTH,
   summary: "Change the password; every other session ends",
-  middleware: [authenticate(), rateLimit("write", { by: "user", failClosed: true })],
+  description:
+    "Also the way out of `password_change_required` (403 on every other route after an admin set the password).",
+  middleware: [
+    authenticate({ allowUnfinishedAccount: true }),
+    rateLimit("write", { by: "user", failClosed: true }),
+  ],
   request: { body: jsonBody(ChangePassword) },
   responses: {
     204: { description: "Password changed" },

@@ -5,7 +5,9 @@ import type { Deps } from "../../deps.ts";
 import type { Actor } from "../../lib/actor.ts";
 import { writeAudit } from "../../lib/audit.ts";
 import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError } from "../../lib/errors.ts";
+import { queueEmailVerification } from "../account/email-verification.ts";
 import { type RequestOrigin, selfActor } from "../audit/origin.ts";
+import { sendQueuedMail } from "../mail/outbox.ts";
 import { findUserByEmail, findUserById, isUniqueViolation, toUser, type UserRow } from "../users/queries.ts";
 import type { User } from "../users/schemas.ts";
 import { auditedUser } from "../users/service.ts";
@@ -57,8 +59,10 @@ export async function registerReporter(
         entityId: created.id,
         after: auditedUser(created),
       });
+      await queueEmailVerification(deps, tx, created);
       return created;
     });
+    sendQueuedMail(deps);
     return toUser(row);
   } catch (error) {
     // Registration has to say so for the person to sign in instead; login never reveals accounts.
@@ -85,6 +89,16 @@ export async function login(
     input.password,
   );
   if (!user || !passwordMatches || user.status !== "active") throw invalidCredentials();
+  return startSession(deps, user, meta, replacedRefreshToken);
+}
+
+/** Signs the user in: a new session and its token pair (login, an accepted invitation). */
+export async function startSession(
+  deps: Deps,
+  user: UserRow,
+  meta: SessionMeta,
+  replacedRefreshToken?: string,
+): Promise<TokenPair> {
   const sessions = sessionsOf(deps);
   if (replacedRefreshToken) await sessions.endByRefreshToken(replacedRefreshToken);
   const session = await sessions.create(user.id, meta, deps.clock.now());
@@ -147,7 +161,12 @@ export async function changePassword(
   await deps.db.transaction(async (tx) => {
     await tx
       .update(users)
-      .set({ passwordHash, updatedAt: sql`now()`, version: sql`${users.version} + 1` })
+      .set({
+        passwordHash,
+        passwordChangeRequired: false,
+        updatedAt: sql`now()`,
+        version: sql`${users.version} + 1`,
+      })
       .where(eq(users.id, actor.userId));
     await writeAudit(tx, actor, {
       action: "user.password_changed",

@@ -37,7 +37,7 @@ const list = createRoute({
   request: { query: CategoryListQuery },
   responses: {
     200: jsonContent(CategoryList, "A page of categories"),
-    ...problemResponses(400, 401, 429, 503),
+    ...problemResponses(400, 401, 403, 429, 503),
   },
 });
 
@@ -70,7 +70,10 @@ const getOne = createRoute({
   summary: "One category",
   middleware: [authenticate({ scope: "teams:read" }), rateLimit("read", { by: "user" })],
   request: { params: CategoryRef },
-  responses: { 200: jsonContent(Category, "The category"), ...problemResponses(400, 401, 404, 429, 503) },
+  responses: {
+    200: jsonContent(Category, "The category"),
+    ...problemResponses(400, 401, 403, 404, 429, 503),
+  },
 });
 
 const update = createRoute({

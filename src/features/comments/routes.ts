@@ -38,7 +38,7 @@ const list = createRoute({
   request: { params: TicketCommentsRef, query: CommentListQuery },
   responses: {
     200: jsonContent(CommentList, "A page of comments"),
-    ...problemResponses(400, 401, 404, 429, 503),
+    ...problemResponses(400, 401, 403, 404, 429, 503),
   },
 });
 

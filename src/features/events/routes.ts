@@ -34,7 +34,7 @@ const issueToken = createRoute({
   middleware: [authenticate(), rateLimit("write", { by: "user" })],
   responses: {
     201: jsonContent(StreamToken, "A fresh stream token"),
-    ...problemResponses(401, 429, 503),
+    ...problemResponses(401, 403, 429, 503),
   },
 });
 
@@ -75,7 +75,7 @@ const history = createRoute({
   request: { query: EventHistoryQuery },
   responses: {
     200: jsonContent(EventPage, "A page of events"),
-    ...problemResponses(400, 401, 429, 503),
+    ...problemResponses(400, 401, 403, 429, 503),
   },
 });
 

@@ -17,7 +17,11 @@ const getMe = createRoute({
   tags,
   security: bearerOrApiKey("users:read"),
   summary: "The signed-in user",
-  middleware: [authenticate({ scope: "users:read" }), rateLimit("read", { by: "user" })],
+  description: "Answers even while a password change or an email verification is pending.",
+  middleware: [
+    authenticate({ scope: "users:read", allowUnfinishedAccount: true }),
+    rateLimit("read", { by: "user" }),
+  ],
   responses: { 200: jsonContent(User, "The signed-in user"), ...problemResponses(401, 429, 503) },
 });
 
@@ -31,7 +35,7 @@ const patchMe = createRoute({
   request: { body: jsonBody(UpdateMe) },
   responses: {
     200: jsonContent(User, "The updated user"),
-    ...problemResponses(400, 401, 413, 415, 429, 503),
+    ...problemResponses(400, 401, 403, 413, 415, 429, 503),
   },
 });
 

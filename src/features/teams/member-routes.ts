@@ -22,7 +22,7 @@ const list = createRoute({
   request: { params: TeamRef, query: TeamListQuery },
   responses: {
     200: jsonContent(TeamMemberList, "A page of members"),
-    ...problemResponses(400, 401, 404, 429, 503),
+    ...problemResponses(400, 401, 403, 404, 429, 503),
   },
 });
 

@@ -30,7 +30,7 @@ const list = createRoute({
   description: "Admins and managers see every team; developers and reporters the teams they belong to.",
   middleware: [authenticate({ scope: "teams:read" }), rateLimit("read", { by: "user" })],
   request: { query: TeamListQuery },
-  responses: { 200: jsonContent(TeamList, "A page of teams"), ...problemResponses(400, 401, 429, 503) },
+  responses: { 200: jsonContent(TeamList, "A page of teams"), ...problemResponses(400, 401, 403, 429, 503) },
 });
 
 const create = createRoute({
@@ -62,7 +62,7 @@ const getOne = createRoute({
   description: "A team the caller may not see is 404, like a missing one.",
   middleware: [authenticate({ scope: "teams:read" }), rateLimit("read", { by: "user" })],
   request: { params: TeamRef },
-  responses: { 200: jsonContent(Team, "The team"), ...problemResponses(400, 401, 404, 429, 503) },
+  responses: { 200: jsonContent(Team, "The team"), ...problemResponses(400, 401, 403, 404, 429, 503) },
 });
 
 const update = createRoute({

@@ -21,7 +21,13 @@ export async function findUserById(db: Database, id: string): Promise<UserRow | 
 export async function findCaller(db: Database, id: string) {
   const [row] = await preparedOnce(db, "caller", () =>
     db
-      .select({ id: users.id, role: users.role, status: users.status })
+      .select({
+        id: users.id,
+        role: users.role,
+        status: users.status,
+        passwordChangeRequired: users.passwordChangeRequired,
+        emailVerified: sql<boolean>`${users.emailVerifiedAt} is not null`,
+      })
       .from(users)
       .where(eq(users.id, sql.placeholder("id")))
       .limit(1)

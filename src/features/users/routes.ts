@@ -40,6 +40,8 @@ const create = createRoute({
   tags,
   security: bearerOrApiKey("users:write"),
   summary: "Create a user with a role",
+  description:
+    "The person must change the password chosen here at their next sign-in: until then every route but the password change, GET /v1/me and sign-out answers 403 `password_change_required`. Inviting (POST /v1/invitations) lets them choose it themselves.",
   middleware: [
     authenticate({ scope: "users:write" }),
     rateLimit("write", { by: "user" }),

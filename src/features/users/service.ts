@@ -6,9 +6,11 @@ import { writeAudit } from "../../lib/audit.ts";
 import { ConflictError, NotFoundError, PreconditionFailedError } from "../../lib/errors.ts";
 import { exactTime, newestFirst, newestFirstAfter } from "../../lib/keyset.ts";
 import { pageOf } from "../../lib/list.ts";
+import { queueEmailVerification } from "../account/email-verification.ts";
 import { refuseBreachedPassword } from "../auth/breached-passwords.ts";
 import { sessionsOf } from "../auth/sessions.ts";
 import { invalidateDeveloperLoads } from "../developers/cache.ts";
+import { sendQueuedMail } from "../mail/outbox.ts";
 import { findUserById, isUniqueViolation, toUser, type UserRow } from "./queries.ts";
 import type { Role, User } from "./schemas.ts";
 
@@ -66,17 +68,26 @@ export async function createUser(
     const row = await deps.db.transaction(async (tx) => {
       const [inserted] = await tx
         .insert(users)
-        .values({ email: input.email, name: input.name, role: input.role, passwordHash })
+        // The admin knows this password: the person must replace it at the next sign-in (6.4.1).
+        .values({
+          email: input.email,
+          name: input.name,
+          role: input.role,
+          passwordHash,
+          passwordChangeRequired: true,
+        })
         .returning();
       const created = inserted as UserRow;
       await writeAudit(tx, actor, {
         action: "user.created",
         entityType: "user",
         entityId: created.id,
-        after: auditedUser(created),
+        after: { ...auditedUser(created), passwordChangeRequired: true },
       });
+      await queueEmailVerification(deps, tx, created);
       return created;
     });
+    sendQueuedMail(deps);
     if (row.role === "developer") await invalidateDeveloperLoads(deps);
     return toUser(row);
   } catch (error) {

@@ -69,8 +69,18 @@ export function brokenRuleInWords(request: FuzzRequest): string | undefined {
     return "a time zone name ICU does not know";
   if (key === "POST /v1/auth/register" || key === "POST /v1/users" || key === "POST /v1/auth/password")
     return "password policy (common or personal passwords)";
+  // Only a mailed link holds a live token: any other is refused with a 400 naming `token`.
+  if (MAILED_TOKEN_ROUTES.has(key)) return "a token only a mailed link holds";
   return undefined;
 }
+
+const MAILED_TOKEN_ROUTES = new Set([
+  "POST /v1/auth/password-reset/confirm",
+  "POST /v1/auth/email-verification/confirm",
+  "POST /v1/auth/email-change/confirm",
+  "POST /v1/auth/email-change/cancel",
+  "POST /v1/invitations/accept",
+]);
 
 /**
  * Statuses every route may answer without listing them (documented in test/hardening/README.md):

@@ -1,6 +1,7 @@
 import type { Role } from "../../../src/features/users/schemas.ts";
 import { makeApiKey } from "../factories/api-keys.ts";
 import { addComment } from "../factories/comments.ts";
+import { insertInvitation } from "../factories/invitations.ts";
 import { createCategory, createTeam, insertTicket, reportTicket } from "../factories/tickets.ts";
 import { freshIp, login, type Session, signedIn, type TestUser } from "../factories.ts";
 import type { TestContext } from "../test-context.ts";
@@ -84,6 +85,11 @@ export async function buildFuzzWorld(ctx: TestContext): Promise<FuzzWorld> {
   const victimSessionId = await currentSessionId(ctx, victim.session);
   // One key per actor: each revokes its own; another's is a 404, an admin revokes any.
   const apiKeys = await Promise.all(SIGNED_IN_ROLES.map((role) => makeApiKey(ctx, actors[role].session)));
+  const invitationIds = await Promise.all([
+    insertInvitation(ctx, { invitedBy: actors.admin.user.id }),
+    insertInvitation(ctx, { invitedBy: actors.manager.user.id, teamIds: [ownTeam.id] }),
+    insertInvitation(ctx, { invitedBy: actors.manager.user.id, teamIds: [ownTeam.id] }),
+  ]);
 
   return {
     actors,
@@ -117,6 +123,7 @@ export async function buildFuzzWorld(ctx: TestContext): Promise<FuzzWorld> {
       comments: [ownComment.id],
       developers: [otherDeveloper.user.id],
       apiKeys: apiKeys.map((key) => key.id),
+      invitations: invitationIds,
     }),
   };
 }
@@ -142,12 +149,16 @@ export async function renewScratch(
 
 /** Field and path-segment names (`categoryId`, `/categories/{id}`) mapped to their kind's ids. */
 function idsByName(
-  kinds: Record<"tickets" | "teams" | "categories" | "comments" | "developers" | "apiKeys", string[]>,
+  kinds: Record<
+    "tickets" | "teams" | "categories" | "comments" | "developers" | "apiKeys" | "invitations",
+    string[]
+  >,
 ) {
   return {
     ...kinds,
     "api-keys": kinds.apiKeys,
     ownerId: kinds.developers,
+    teamIds: kinds.teams,
     members: kinds.developers,
     users: kinds.developers,
     ticketId: kinds.tickets,

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { startGateway } from "../../../src/gateway/server.ts";
 import { requestedServices } from "../../support/services.ts";
 import { createWorkersDatabase } from "./database.ts";
+import { startMailApiCapture } from "./mail-api-capture.ts";
 
 export interface WorkersServices {
   /** Vars and secrets for the Worker under test. */
@@ -28,6 +29,7 @@ export async function startWorkersServices(): Promise<WorkersServices> {
     await database.close();
     throw error;
   });
+  const mailApi = await startMailApiCapture();
   return {
     bindings: {
       NODE_ENV: "test",
@@ -41,10 +43,15 @@ export async function startWorkersServices(): Promise<WorkersServices> {
       RATE_LIMIT_LOGIN: "5/900",
       // Stated too: test/workers/events-stream.test.ts tells pub/sub deliveries from this poll.
       EVENT_RECHECK_SECONDS: "15",
+      // The HTTP mail provider (Resend) is a local capture server; tests read what it got.
+      MAIL_API_URL: mailApi.url,
+      MAIL_API_KEY: "re_test_key",
+      TEST_MAIL_CAPTURE_URL: mailApi.capturedUrl,
     },
     databaseKind: database.kind,
     hyperdriveOrigin: withPassword(database.url),
     async close() {
+      await mailApi.close();
       await gateway.close();
       await database.close();
     },

@@ -11,6 +11,7 @@ export interface UserFixtureRequest {
   role?: Role;
   status?: (typeof USER_STATUSES)[number];
   password?: string;
+  name?: string;
 }
 
 export interface UserFixture {
@@ -26,7 +27,7 @@ export interface UserFixture {
  * A service binding that runs in Node, beside workerd, with direct access to the database the
  * Worker uses. The API cannot make an admin (registration only makes reporters, by design), so
  * the tests insert users here, hashed with the native argon2id the Node door uses.
- * POST /users {role?, status?, password?} → 201 {id, email, name, role, status, password}.
+ * POST /users {role?, status?, password?, name?} → 201 {id, email, name, role, status, password}.
  * POST /api-keys/expire {id} → 204: the key's expiry moves to a second ago (workerd's clock is
  * the system's, so this is how a test reaches a key's expiry without waiting a day).
  */
@@ -54,7 +55,7 @@ export function createTestFixturesService(databaseUrl: string | undefined) {
       .insert(schema.users)
       .values({
         email: uniqueEmail(`workers-${role}`),
-        name: `Worker ${role}`,
+        name: request.name ?? `Worker ${role}`,
         role,
         status: request.status ?? "active",
         passwordHash: await hashOnce(password),

@@ -1,0 +1,1 @@
+export const MAIL_SEND = "mail.send" as const;

@@ -1,0 +1,5 @@
+export interface RenderedMail {
+  subject: string;
+  text: string;
+  html: string;
+}

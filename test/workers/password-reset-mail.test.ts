@@ -1,0 +1,80 @@
+import { env } from "cloudflare:workers";
+import { sql } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { createRequestDatabase } from "../../src/adapters/database/request-scoped.ts";
+import { jobs } from "../../src/db/schema.ts";
+import { mailSendJob } from "../../src/features/mail/send-job.ts";
+import { createLogger } from "../../src/lib/logger.ts";
+import { parseWorkerConfig, type WorkerEnv } from "../../src/worker/config.ts";
+import { createWorkerMailer } from "../../src/worker/mailer.ts";
+import { freshIp, jsonRequest } from "../support/factories.ts";
+import { createUser, login } from "./support/accounts.ts";
+import { workerFetchWith } from "./support/requests.ts";
+
+interface CapturedSend {
+  headers: Record<string, string>;
+  body: { from: string; to: string[]; subject: string; text: string; html: string };
+}
+
+const workerEnv = env as unknown as WorkerEnv;
+const config = parseWorkerConfig(workerEnv);
+
+async function captured(): Promise<CapturedSend[]> {
+  return (await (await fetch(String(env.TEST_MAIL_CAPTURE_URL))).json()) as CapturedSend[];
+}
+
+/** Runs the queued `mail.send` jobs to this address the way the Worker's job runner does. */
+async function sendQueuedMailTo(email: string): Promise<string[]> {
+  const db = createRequestDatabase(config.DATABASE_URL);
+  const rows = await db
+    .select()
+    .from(jobs)
+    .where(sql`${jobs.kind} = 'mail.send' and ${jobs.payload}->>'to' = ${email}`);
+  const deps = { config, db, mailer: createWorkerMailer(config, createLogger("silent")) };
+  for (const row of rows) {
+    const result = await mailSendJob.run(
+      deps as never,
+      {
+        id: row.id,
+        payload: row.payload,
+        attempt: 1,
+        signal: new AbortController().signal,
+      } as never,
+    );
+    expect(result).toEqual({ outcome: "done" });
+  }
+  return rows.map((row) => row.id);
+}
+
+describe("password reset inside workerd, through the HTTP mail provider (Resend)", () => {
+  it("posts the reset mail to the provider, and its link resets the password", async () => {
+    const user = await createUser({ name: "Wendy <Worker>" });
+    const asked = await workerFetchWith(
+      workerEnv,
+      "/v1/auth/password-reset",
+      jsonRequest("POST", { email: user.email }, { "CF-Connecting-IP": freshIp() }),
+    );
+    expect(asked.status).toBe(202);
+    expect(await asked.text()).toBe("");
+
+    const [jobId] = await sendQueuedMailTo(user.email);
+    const sent = (await captured()).find((request) => request.body.to[0] === user.email);
+    expect(sent?.headers.authorization).toBe("Bearer re_test_key");
+    expect(sent?.headers["idempotency-key"]).toBe(jobId);
+    expect(sent?.body).toMatchObject({ subject: "Reset your TixGenius password", from: config.MAIL_FROM });
+    expect(sent?.body.html).toContain("Wendy &lt;Worker&gt;");
+    const token = /[?&]token=([A-Za-z0-9_-]+)/.exec(sent?.body.text ?? "")?.[1] ?? "";
+    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+
+    const newPassword = "workerd chose this passphrase 3";
+    const confirm = (password: string) =>
+      workerFetchWith(
+        workerEnv,
+        "/v1/auth/password-reset/confirm",
+        jsonRequest("POST", { token, newPassword: password }, { "CF-Connecting-IP": freshIp() }),
+      );
+    expect((await confirm(newPassword)).status).toBe(204);
+    expect((await confirm("and another passphrase 77")).status).toBe(400);
+    await expect(login({ email: user.email, password: newPassword })).resolves.toBeDefined();
+  });
+});
