@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { freshIp, jsonRequest, type Session } from "../support/factories.ts";
 import { createUser, login, signedIn } from "./support/accounts.ts";
-import { workerFetch, workerFetchWith } from "./support/requests.ts";
+import { workerFetchWith } from "./support/requests.ts";
 
 interface CreatedKey {
   id: string;
@@ -11,12 +11,26 @@ interface CreatedKey {
 
 let admin: Session;
 const issued: string[] = [];
+const logged: string[] = [];
+/**
+ * Every request of this file goes to an app built for this env, after the console is captured:
+ * the logger keeps the console.log it was built with, and the suite's own env logs warnings only.
+ */
+const loud = { ...env, LOG_LEVEL: "debug" };
 beforeAll(async () => {
+  for (const method of ["log", "info", "warn", "error"] as const) {
+    const original = console[method].bind(console);
+    vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
+      logged.push(args.map(String).join(" "));
+      original(...args);
+    });
+  }
   admin = (await signedIn("admin")).session;
 });
+const send = (path: string, init?: RequestInit) => workerFetchWith(loud, path, init);
 
 async function createKey(session: Session, body: Record<string, unknown>): Promise<CreatedKey> {
-  const response = await workerFetch(
+  const response = await send(
     "/v1/api-keys",
     jsonRequest("POST", { name: `Workers key ${crypto.randomUUID().slice(0, 8)}`, ...body }, session.headers),
   );
@@ -27,13 +41,13 @@ async function createKey(session: Session, body: Record<string, unknown>): Promi
 }
 
 const withKey = (key: string, path: string, init: RequestInit = {}) =>
-  workerFetch(path, {
+  send(path, {
     ...init,
     headers: { Authorization: `Bearer ${key}`, "CF-Connecting-IP": freshIp(), ...(init.headers ?? {}) },
   });
 const codeOf = async (response: Response) => ((await response.json()) as { code: string }).code;
 const patchUser = (id: string, body: unknown) =>
-  workerFetch(`/v1/users/${id}`, jsonRequest("PATCH", body, admin.headers));
+  send(`/v1/users/${id}`, jsonRequest("PATCH", body, admin.headers));
 /** The refusal without what differs per request. */
 async function refusal(response: Response) {
   const {
@@ -45,16 +59,6 @@ async function refusal(response: Response) {
 }
 
 describe("API keys inside workerd", () => {
-  const logged: string[] = [];
-  beforeAll(() => {
-    for (const method of ["log", "info", "warn", "error"] as const) {
-      const original = console[method].bind(console);
-      vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
-        logged.push(args.map(String).join(" "));
-        original(...args);
-      });
-    }
-  });
   afterEach(() => {
     for (const key of issued) expect(logged.join("\n")).not.toContain(key.slice(22, 65));
   });
@@ -97,7 +101,7 @@ describe("API keys inside workerd", () => {
     expect((await withKey(revoked.key, "/v1/tickets")).status).toBe(200);
     expect((await withKey(expiring.key, "/v1/tickets")).status).toBe(200);
 
-    const revoke = await workerFetch(`/v1/api-keys/${revoked.id}`, {
+    const revoke = await send(`/v1/api-keys/${revoked.id}`, {
       method: "DELETE",
       headers: session.headers,
     });
@@ -118,7 +122,7 @@ describe("API keys inside workerd", () => {
   });
 
   it("limits each key on its own budget", async () => {
-    const strict = { ...env, RATE_LIMIT_READ: "2/60", RATE_LIMIT_TIMEOUT_MS: "5000" };
+    const strict = { ...loud, RATE_LIMIT_READ: "2/60", RATE_LIMIT_TIMEOUT_MS: "5000" };
     const { session } = await signedIn("developer");
     const busy = await createKey(session, { scopes: ["tickets:read"] });
     const quiet = await createKey(session, { scopes: ["tickets:read"] });
