@@ -77,7 +77,7 @@ export async function createComment(
     const eventId = await recordCommentEvent(tx, "comment.created", ticket, row, comment);
     const notified = await recordNotificationEvents(tx, notice.notificationIds);
     return {
-      comment: { ...comment, unreachableMentions: notice.unreachable },
+      comment: withUnreachable(comment, notice.unreachable),
       eventIds: [eventId, ...notified],
     };
   });
@@ -113,7 +113,7 @@ export async function updateComment(
     const eventId = await recordCommentEvent(tx, "comment.updated", current.ticket, row, comment);
     const notified = await recordNotificationEvents(tx, notice.notificationIds);
     return {
-      comment: { ...comment, unreachableMentions: notice.unreachable },
+      comment: withUnreachable(comment, notice.unreachable),
       eventIds: [eventId, ...notified],
     };
   });
@@ -216,4 +216,9 @@ async function recordFirstResponse(tx: Tx, ticketId: string) {
 async function authorName(tx: Tx, userId: string): Promise<string> {
   const [row] = await tx.select({ name: users.name }).from(users).where(eq(users.id, userId));
   return row?.name ?? "";
+}
+
+/** Only the author hears of mentions that reached no one, and only when there are some. */
+function withUnreachable(comment: Comment, unreachable: string[]): Comment {
+  return unreachable.length > 0 ? { ...comment, unreachableMentions: unreachable } : comment;
 }
