@@ -91,7 +91,10 @@ async function upsertNotifications(tx: Tx, change: TicketChange): Promise<string
         userSeesTicket(change.ticket, visibility),
         sql`coalesce(${preference}, 'in_app') <> 'off'`,
       ),
-    );
+    )
+    // Every writer upserts recipients in the same order, so two folding into the same rows wait
+    // for each other instead of deadlocking.
+    .orderBy(users.id);
   // A fold takes a new seq: the inbox orders by latest activity, and "read up to seq" keeps it unread.
   const rows = await tx
     .insert(notifications)

@@ -1,6 +1,6 @@
 import { and, asc, eq, type SQL, sql } from "drizzle-orm";
 import type { Database } from "../../db/database.ts";
-import { ticketWatchers, users } from "../../db/schema.ts";
+import { tickets, ticketWatchers, users } from "../../db/schema.ts";
 import type { Deps } from "../../deps.ts";
 import type { Actor } from "../../lib/actor.ts";
 import { invalidCursor, isPgTimestamp, isUuid } from "../../lib/keyset.ts";
@@ -20,10 +20,18 @@ export async function addWatchers(tx: Writer, ticketId: string, userIds: readonl
     .onConflictDoNothing();
 }
 
-/** PUT /v1/tickets/{id}/watchers/me: anyone who can see the ticket; idempotent. */
+/**
+ * PUT /v1/tickets/{id}/watchers/me: anyone who can see the ticket; idempotent. The ticket row is
+ * locked (KEY SHARE) before the insert: otherwise the insert's foreign-key check would wait for a
+ * PATCH or assignment holding the row while holding the watcher key that one is about to insert
+ * too (the assignee watches), a deadlock.
+ */
 export async function watch(deps: Pick<Deps, "db">, actor: Actor, ticketId: string) {
-  await loadVisibleTicket(deps.db, actor, ticketId);
-  await addWatchers(deps.db, ticketId, [actor.userId]);
+  await deps.db.transaction(async (tx) => {
+    await loadVisibleTicket(tx, actor, ticketId);
+    await tx.select({ id: tickets.id }).from(tickets).where(eq(tickets.id, ticketId)).for("key share");
+    await addWatchers(tx, ticketId, [actor.userId]);
+  });
   return { watching: true };
 }
 
