@@ -10,7 +10,8 @@ export type ScheduledHandler = (controller: ScheduledController, ctx: ExecutionC
 
 /**
  * The cron trigger (wrangler.toml `[triggers]`, every minute) is the Workers relay: each tick
- * publishes what publish-after-commit left unpublished and prunes expired events. Like a request,
+ * publishes what publish-after-commit left unpublished, prunes expired events, sends due-date
+ * notifications and prunes read ones (relayAndPrune). Like a request,
  * the tick gets its own database client; its work runs under waitUntil.
  */
 export function createScheduledHandler(
