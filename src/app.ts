@@ -16,6 +16,8 @@ import { developersRoutes } from "./features/developers/routes.ts";
 import { mountApiDocs } from "./features/docs/routes.ts";
 import { eventsRoutes } from "./features/events/routes.ts";
 import { meRoutes } from "./features/me/routes.ts";
+import { notificationsRoutes } from "./features/notifications/routes.ts";
+import { watchersRoutes } from "./features/notifications/watcher-routes.ts";
 import { metricsRoutes } from "./features/system/metrics-route.ts";
 import { systemRoutes } from "./features/system/routes.ts";
 import { teamsRoutes } from "./features/teams/routes.ts";
@@ -68,9 +70,11 @@ export function createApp(provider: DepsProvider) {
     .route("/v1/tickets", ticketsRoutes)
     .route("/v1/tickets", commentsRoutes)
     .route("/v1/tickets", assignmentsRoutes)
+    .route("/v1/tickets", watchersRoutes)
     .route("/v1/audit-log", auditRoutes)
     .route("/v1/events", eventsRoutes)
-    .route("/v1/api-keys", apiKeysRoutes);
+    .route("/v1/api-keys", apiKeysRoutes)
+    .route("/v1/notifications", notificationsRoutes);
   mountApiDocs(app, provider.apiReferenceScript);
   // Internal: outside the OpenAPI document and the typed client, and absent without a token.
   if (provider.metricsExposition && config.METRICS_TOKEN) {

@@ -137,6 +137,13 @@ export const ConfigSchema = z.object({
     .min(1)
     .max(24 * 365)
     .default(72),
+  NOTIFICATIONS_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  NOTIFICATIONS_DUE_SOON_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 60)
+    .default(60),
   EVENT_RELAY_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
   EVENT_STREAM_MAX_SECONDS: z.coerce.number().int().min(10).max(3600).default(300),
   EVENT_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(60).default(15),

@@ -9,6 +9,7 @@ export * from "./tables/comments.ts";
 export * from "./tables/developers.ts";
 export * from "./tables/events.ts";
 export * from "./tables/jobs.ts";
+export * from "./tables/notifications.ts";
 export * from "./tables/teams.ts";
 export * from "./tables/tickets.ts";
 export * from "./tables/users.ts";

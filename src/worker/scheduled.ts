@@ -17,9 +17,10 @@ export type ScheduledHandler = (controller: ScheduledController, ctx: ExecutionC
 /**
  * The cron trigger (wrangler.toml `[triggers]`, every minute) is the Workers relay and the job
  * engine's safety net: each tick publishes what publish-after-commit left unpublished, prunes
- * expired events and finished jobs, gives back jobs whose runner died (expired leases), and sends
- * the Queue every job owed a message (a lost send after commit, a dead-lettered message). Like a
- * request, the tick gets its own database client; its work runs under waitUntil.
+ * expired events, sends due-date notifications and prunes read ones (relayAndPrune), prunes
+ * finished jobs, gives back jobs whose runner died (expired leases), and sends the Queue every job
+ * owed a message (a lost send after commit, a dead-lettered message). Like a request, the tick
+ * gets its own database client; its work runs under waitUntil.
  */
 export function createScheduledHandler(
   config: WorkerConfig,

@@ -247,6 +247,52 @@ describe.skipIf(!hasChromium)(
         },
       );
 
+      it.skipIf(!runs).for([
+        ["README.md", SNIPPETS.readmeEvents, SNIPPETS.readmeInbox],
+        ["docs/EVENTS.md", SNIPPETS.docsEvents, SNIPPETS.docsInbox],
+      ] as const)(
+        "%s's inbox code shows the live badge, lists the inbox and marks it read",
+        async ([, events, inbox], { expect }) => {
+          const context = await newContext(browser);
+          const page = await openFrontend(context, pages.origin, target.url);
+          const admin = await adminClient(target.url);
+          const me = await admin.createAdmin();
+          await page.evaluate(({ email, password }) => login(email, password), me);
+          const ticket = await admin.createTicket("notify me");
+          const watched = await page.evaluate(
+            async (id) => (await api(`/v1/tickets/${id}/watchers/me`, { method: "PUT" })).status,
+            ticket.id,
+          );
+          expect(watched).toBe(200);
+
+          await page.addScriptTag({ content: inbox() });
+          await page.addScriptTag({ content: events() });
+          // The stream starts at "now", once subscribed: comment until it is live. They all fold.
+          for (let attempt = 1; (await page.evaluate(() => notified.length)) === 0; attempt++) {
+            expect(attempt, "no notification reached the page").toBeLessThan(30);
+            await admin.comment(ticket.id, `note ${attempt}`);
+            await page
+              .waitForFunction(() => notified.length > 0, undefined, { timeout: 1000 })
+              .catch(() => {});
+          }
+          const live = await page.evaluate(() => notified.at(-1));
+          expect(live?.unreadCount).toBe(1);
+          expect(await page.evaluate(() => badge)).toBe(1);
+
+          const shown = await page.evaluate(() => loadInbox());
+          expect(await page.evaluate(() => inboxShown.map((item) => [item.kind, item.ticket.id]))).toEqual([
+            ["commented", ticket.id],
+          ]);
+          await page.evaluate((list) => markAllRead(list), shown);
+          expect(await page.evaluate(() => badge)).toBe(0);
+
+          await admin.comment(ticket.id, "after reading");
+          await page.waitForFunction(() => badge === 1, undefined, { timeout: 10_000 });
+          expect(await page.evaluate(() => errors)).toEqual([]);
+          await context.close();
+        },
+      );
+
       it.skipIf(!runs)("renders /docs with every request served by the API itself", async ({ expect }) => {
         const context = await newContext(browser);
         const leaving: string[] = [];

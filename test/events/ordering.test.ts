@@ -166,7 +166,8 @@ describe.runIf(racesAreReal())("event ids follow commit order", () => {
     expect(responses.map((response) => response.status)).toEqual(tickets.map(() => 200));
 
     const all = await idsAfter(ctx.deps.db, from);
-    expect(all).toHaveLength(40); // ticket.updated + ticket.status_changed each
+    // ticket.updated + ticket.status_changed each, and the reporter's notification.created (they watch it)
+    expect(all).toHaveLength(60);
     expect(seen).toEqual(all);
   });
 });

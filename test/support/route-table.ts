@@ -9,6 +9,7 @@ import { COMMENT_ROUTES } from "./routes/comments.ts";
 import { DEVELOPER_ROUTES } from "./routes/developers.ts";
 import { EVENT_ROUTES } from "./routes/events.ts";
 import { INVITATION_ROUTES } from "./routes/invitations.ts";
+import { NOTIFICATION_ROUTES } from "./routes/notifications.ts";
 import type { Api, Caller, Prepared } from "./routes/scene.ts";
 import { TEAM_ROUTES } from "./routes/teams.ts";
 import { TICKET_ROUTES } from "./routes/tickets.ts";
@@ -60,6 +61,7 @@ export const PROTECTED_ROUTES: readonly ProtectedRoute[] = [
   ...AUDIT_ROUTES,
   ...EVENT_ROUTES,
   ...API_KEY_ROUTES,
+  ...NOTIFICATION_ROUTES,
 ];
 
 /** The request a role makes: its own resources when allowed, the static stand-in otherwise. */

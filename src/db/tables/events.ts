@@ -13,6 +13,7 @@ export const eventType = pgEnum("event_type", [
   "comment.created",
   "comment.updated",
   "comment.deleted",
+  "notification.created",
 ]);
 
 /**
@@ -31,6 +32,8 @@ export const events = pgTable(
     teamId: uuid("team_id"),
     reporterId: uuid("reporter_id").notNull(),
     assigneeId: uuid("assignee_id"),
+    /** Set on events for one user only (`notification.created`): nobody else receives them. */
+    recipientId: uuid("recipient_id"),
     visibility: commentVisibility("visibility").notNull().default("public"),
     payload: jsonb("payload").notNull(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
@@ -42,6 +45,9 @@ export const events = pgTable(
     index("events_ticket_idx").on(table.ticketId, table.id),
     index("events_team_idx").on(table.teamId, table.id),
     index("events_created_idx").on(table.createdAt),
+    index("events_recipient_idx")
+      .on(table.recipientId, table.id)
+      .where(sql`${table.recipientId} is not null`),
   ],
 );
 

@@ -8,6 +8,9 @@ import { invalidateDeveloperLoads } from "../developers/cache.ts";
 import { loadTeamDevelopers } from "../developers/queries.ts";
 import { publishAfterCommit } from "../events/publish.ts";
 import { recordEvent } from "../events/record.ts";
+import { recordNotificationEvents } from "../notifications/live.ts";
+import { writeNotifications } from "../notifications/notify.ts";
+import { addWatchers } from "../notifications/watchers.ts";
 import { loadVisibleTicket, type TicketRow } from "../tickets/access.ts";
 import { relationTo } from "../tickets/permissions.ts";
 import { toTicket } from "../tickets/presenter.ts";
@@ -187,7 +190,19 @@ async function applyChange(
     before: { assigneeId: ticket.assigneeId },
     after: { assigneeId: chosen.userId, strategy, ...(chosen.score ? { score: chosen.score.score } : {}) },
   });
+  const notificationIds = await noticeAssignment(tx, actor.userId, ticket.assigneeId, updated);
   const payload = toTicket(updated);
   const eventId = await recordEvent(tx, { type, ticket: updated, payload });
-  return { result: { ticket: payload, change: toAssignmentEntry(entry) }, eventIds: [eventId] };
+  const notified = await recordNotificationEvents(tx, notificationIds);
+  return { result: { ticket: payload, change: toAssignmentEntry(entry) }, eventIds: [eventId, ...notified] };
+}
+
+/** The new assignee watches and is told; the previous one is told too, if they can still see it. */
+async function noticeAssignment(tx: Tx, actorId: string, previous: string | null, ticket: TicketRow) {
+  await addWatchers(tx, ticket.id, [ticket.assigneeId]);
+  if (previous === ticket.assigneeId) return [];
+  return writeNotifications(tx, [
+    { ticket, actorId, kind: "assigned", to: ticket.assigneeId ? [ticket.assigneeId] : [] },
+    { ticket, actorId, kind: "unassigned", to: previous ? [previous] : [] },
+  ]);
 }

@@ -5,6 +5,7 @@ import type { Actor } from "../../lib/actor.ts";
 import { BadRequestError, NotFoundError } from "../../lib/errors.ts";
 import { isPgTimestamp } from "../../lib/keyset.ts";
 import { cursorValues, pageOf } from "../../lib/list.ts";
+import type { Mention } from "../notifications/mentions.ts";
 import type { Comment } from "./schemas.ts";
 
 type Reader = Pick<Database, "select">;
@@ -81,12 +82,13 @@ export function commentNotFound(): NotFoundError {
   return new NotFoundError("No such comment.", "comment_not_found");
 }
 
-export function toComment(row: CommentRow, authorName: string): Comment {
+export function toComment(row: CommentRow, authorName: string, mentions: Mention[] = []): Comment {
   return {
     id: row.id,
     ticketId: row.ticketId,
     author: { id: row.authorId, name: authorName },
     body: row.body,
+    mentions,
     visibility: row.visibility,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),

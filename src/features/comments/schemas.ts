@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { ListQuery, listOf } from "../../lib/list.ts";
 import { NOT_BLANK } from "../../lib/openapi.ts";
+import { MentionList, UnreachableMentions } from "../notifications/schemas.ts";
 
 export const COMMENT_VISIBILITIES = ["public", "internal"] as const;
 export type CommentVisibility = (typeof COMMENT_VISIBILITIES)[number];
@@ -17,7 +18,9 @@ export const Comment = z
     id: z.uuid(),
     ticketId: z.uuid(),
     author: z.object({ id: z.uuid(), name: z.string() }),
-    body: z.string(),
+    body: z.string().openapi({ description: "Mentions are written `<@user-id>`; `mentions` names them" }),
+    mentions: MentionList,
+    unreachableMentions: UnreachableMentions.optional(),
     visibility: z.enum(COMMENT_VISIBILITIES),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),

@@ -6,7 +6,10 @@ import { writeAudit } from "../../lib/audit.ts";
 import { ForbiddenError, PreconditionFailedError } from "../../lib/errors.ts";
 import { publishAfterCommit } from "../events/publish.ts";
 import { forgetCommentBody, recordEvent, type TicketSnapshot } from "../events/record.ts";
+import { recordNotificationEvents } from "../notifications/live.ts";
+import { mentionsOfTexts } from "../notifications/mentions.ts";
 import { loadVisibleTicket } from "../tickets/access.ts";
+import { noticeComment } from "./notices.ts";
 import {
   type CommentRow,
   commentNotFound,
@@ -24,8 +27,14 @@ export async function listComments(
   ticketId: string,
   query: { limit: number; cursor?: string | undefined; count?: boolean | undefined },
 ) {
-  await loadVisibleTicket(deps.db, actor, ticketId);
-  return listTicketComments(deps.db, actor, ticketId, query);
+  const ticket = await loadVisibleTicket(deps.db, actor, ticketId);
+  const page = await listTicketComments(deps.db, actor, ticketId, query);
+  const texts = page.data.map((comment) => ({ text: comment.body, visibility: comment.visibility }));
+  const mentions = await mentionsOfTexts(deps.db, ticket, texts);
+  return {
+    ...page,
+    data: page.data.map((comment, index) => ({ ...comment, mentions: mentions[index] ?? [] })),
+  };
 }
 
 /**
@@ -41,7 +50,7 @@ export async function createComment(
   ticketId: string,
   input: { body: string; visibility: CommentVisibility },
 ): Promise<Comment> {
-  const { comment, eventId } = await deps.db.transaction(async (tx) => {
+  const { comment, eventIds } = await deps.db.transaction(async (tx) => {
     const ticket = await loadVisibleTicket(tx, actor, ticketId);
     if (actor.role === "reporter" && input.visibility === "internal") {
       throw new ForbiddenError("Reporters may only post public comments.", "field_forbidden", [
@@ -63,10 +72,16 @@ export async function createComment(
       before: null,
       after: { ticketId, visibility: row.visibility, body: row.body },
     });
-    const comment = toComment(row, await authorName(tx, actor.userId));
-    return { comment, eventId: await recordCommentEvent(tx, "comment.created", ticket, row, comment) };
+    const notice = await noticeComment(tx, actor.userId, ticket, row, null);
+    const comment = toComment(row, await authorName(tx, actor.userId), notice.mentions);
+    const eventId = await recordCommentEvent(tx, "comment.created", ticket, row, comment);
+    const notified = await recordNotificationEvents(tx, notice.notificationIds);
+    return {
+      comment: withUnreachable(comment, notice.unreachable),
+      eventIds: [eventId, ...notified],
+    };
   });
-  publishAfterCommit(deps, [eventId]);
+  publishAfterCommit(deps, eventIds);
   return comment;
 }
 
@@ -78,7 +93,7 @@ export async function updateComment(
   body: string,
   expectedVersion: number | undefined,
 ): Promise<Comment> {
-  const { comment, eventId } = await deps.db.transaction(async (tx) => {
+  const { comment, eventIds } = await deps.db.transaction(async (tx) => {
     const current = await loadOwnComment(tx, actor, ref, expectedVersion);
     const [row] = await tx
       .update(ticketComments)
@@ -93,13 +108,16 @@ export async function updateComment(
       before: { body: current.comment.body },
       after: { ticketId: ref.ticketId, visibility: row.visibility, body: row.body },
     });
-    const comment = toComment(row, current.authorName);
+    const notice = await noticeComment(tx, actor.userId, current.ticket, row, current.comment.body);
+    const comment = toComment(row, current.authorName, notice.mentions);
+    const eventId = await recordCommentEvent(tx, "comment.updated", current.ticket, row, comment);
+    const notified = await recordNotificationEvents(tx, notice.notificationIds);
     return {
-      comment,
-      eventId: await recordCommentEvent(tx, "comment.updated", current.ticket, row, comment),
+      comment: withUnreachable(comment, notice.unreachable),
+      eventIds: [eventId, ...notified],
     };
   });
-  publishAfterCommit(deps, [eventId]);
+  publishAfterCommit(deps, eventIds);
   return comment;
 }
 
@@ -198,4 +216,9 @@ async function recordFirstResponse(tx: Tx, ticketId: string) {
 async function authorName(tx: Tx, userId: string): Promise<string> {
   const [row] = await tx.select({ name: users.name }).from(users).where(eq(users.id, userId));
   return row?.name ?? "";
+}
+
+/** Only the author hears of mentions that reached no one, and only when there are some. */
+function withUnreachable(comment: Comment, unreachable: string[]): Comment {
+  return unreachable.length > 0 ? { ...comment, unreachableMentions: unreachable } : comment;
 }

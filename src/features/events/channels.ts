@@ -10,6 +10,8 @@ export interface EventEnvelope {
   teamId: string | null;
   reporterId: string;
   assigneeId: string | null;
+  /** Set on events for one user only (`notification.created`). */
+  recipientId: string | null;
   visibility: "public" | "internal";
   payload: Record<string, unknown>;
   createdAt: string;
@@ -22,7 +24,11 @@ const PREFIX = "tix:events";
  * ticket's reporter and assignee, who see it whatever their teams. A subscriber listens to the
  * channels of its teams plus its own, and drops duplicates by id.
  */
-export function channelsOf(event: Pick<EventEnvelope, "teamId" | "reporterId" | "assigneeId">): string[] {
+export function channelsOf(
+  event: Pick<EventEnvelope, "teamId" | "reporterId" | "assigneeId" | "recipientId">,
+): string[] {
+  // One user's event goes to that user's channel only: no team channel, so no admin pattern.
+  if (event.recipientId) return [userChannel(event.recipientId)];
   const channels = [teamChannel(event.teamId), userChannel(event.reporterId)];
   if (event.assigneeId && event.assigneeId !== event.reporterId) channels.push(userChannel(event.assigneeId));
   return channels;
@@ -41,6 +47,7 @@ export function toEnvelope(row: EventRow): EventEnvelope {
     teamId: row.teamId,
     reporterId: row.reporterId,
     assigneeId: row.assigneeId,
+    recipientId: row.recipientId,
     visibility: row.visibility,
     payload: row.payload as Record<string, unknown>,
     createdAt: row.createdAt.toISOString(),

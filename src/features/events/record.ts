@@ -30,7 +30,7 @@ export interface NewEvent {
  * resuming after a later-committed id would skip an earlier one still in flight). Returns the id.
  */
 export async function recordEvent(tx: Tx, event: NewEvent): Promise<number> {
-  await tx.execute(sql`select pg_advisory_xact_lock(${EVENT_ORDER_LOCK})`);
+  await lockEventOrder(tx);
   const [row] = await tx
     .insert(events)
     .values({
@@ -45,6 +45,11 @@ export async function recordEvent(tx: Tx, event: NewEvent): Promise<number> {
     .returning({ id: events.id });
   if (!row) throw new Error("the outbox insert returned nothing");
   return row.id;
+}
+
+/** Every writer of events takes this lock right before its insert (see recordEvent). */
+export async function lockEventOrder(tx: Pick<Database, "execute">): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(${EVENT_ORDER_LOCK})`);
 }
 
 /**

@@ -1,5 +1,6 @@
 import { asc, count, isNull } from "drizzle-orm";
 import { events } from "../../db/schema.ts";
+import { pruneReadNotifications, sweepDueDates } from "../notifications/maintenance.ts";
 import { pruneEvents } from "./prune.ts";
 import { type EventDeps, publishAndMark } from "./publish.ts";
 
@@ -42,7 +43,8 @@ export async function relayUnpublished(deps: EventDeps, options: RelayOptions = 
 
 /**
  * One maintenance pass (a Node loop turn or a cron tick): relay, report what is left unpublished
- * (it grows while Redis is down), then prune. Never throws.
+ * (it grows while Redis is down), then prune, remind of due dates and prune read notifications.
+ * Never throws.
  */
 export async function relayAndPrune(
   deps: EventDeps,
@@ -64,6 +66,13 @@ export async function relayAndPrune(
     await pruneEvents(deps);
   } catch (error) {
     deps.logger.warn("event pruning failed; retrying on the next run", { error });
+  }
+  // Notifications ride the same once-a-minute pass: due-date reminders, then old read ones.
+  try {
+    await sweepDueDates(deps);
+    await pruneReadNotifications(deps);
+  } catch (error) {
+    deps.logger.warn("notification maintenance failed; retrying on the next run", { error });
   }
 }
 

@@ -27,6 +27,9 @@ export const Event = z
     teamId: z.uuid().nullable().openapi({ description: "The ticket's team after the change" }),
     reporterId: z.uuid(),
     assigneeId: z.uuid().nullable().openapi({ description: "The ticket's assignee after the change" }),
+    recipientId: z.union([z.uuid(), z.null()]).openapi({
+      description: "Set on events for one user only (`notification.created`): only that user receives them",
+    }),
     visibility: z
       .enum(["public", "internal"])
       .openapi({ description: "`internal`: never sent to reporters" }),

@@ -33,8 +33,9 @@ export interface SubscriptionHandlers {
 
 /** The channels a viewer listens to: its teams' (or all of them) and its own user channel. */
 export function upstreamOf(viewer: Viewer): { channels: string[]; patterns: string[] } {
-  if (viewer.role === "admin") return { channels: [], patterns: [ALL_TEAMS_PATTERN] };
   const own = userChannel(viewer.userId);
+  // Admins hear every team through the pattern; their own notifications come on their channel.
+  if (viewer.role === "admin") return { channels: [own], patterns: [ALL_TEAMS_PATTERN] };
   if (viewer.teamIds.length > MAX_TEAM_CHANNELS) return { channels: [own], patterns: [ALL_TEAMS_PATTERN] };
   return { channels: [...viewer.teamIds.map(teamChannel), own], patterns: [] };
 }

@@ -1,4 +1,4 @@
-import { and, eq, inArray, or, type SQL, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, or, type SQL, sql } from "drizzle-orm";
 import type { Auth } from "../../app-env.ts";
 import type { Database } from "../../db/database.ts";
 import { events, teamMembers, tickets, users } from "../../db/schema.ts";
@@ -64,8 +64,10 @@ async function visibleTeamIds(db: Reader, auth: Pick<Auth, "userId" | "role">): 
  */
 export function canSee(
   viewer: Viewer,
-  event: Pick<EventEnvelope, "teamId" | "reporterId" | "assigneeId" | "visibility">,
+  event: Pick<EventEnvelope, "teamId" | "reporterId" | "assigneeId" | "recipientId" | "visibility">,
 ) {
+  // A user's own event (a notification) is theirs alone, whatever anyone's role.
+  if (event.recipientId) return event.recipientId === viewer.userId;
   if (viewer.role === "admin") return true;
   if (viewer.role === "reporter") return event.reporterId === viewer.userId && event.visibility === "public";
   if (event.reporterId === viewer.userId || event.assigneeId === viewer.userId) return true;
@@ -81,6 +83,11 @@ export function canSee(
  * events back, since nothing was removed from the table.
  */
 export function visibleEvents(viewer: Viewer): SQL {
+  const ownOrShared = or(isNull(events.recipientId), eq(events.recipientId, viewer.userId)) as SQL;
+  return and(ownOrShared, visibleSharedEvents(viewer)) as SQL;
+}
+
+function visibleSharedEvents(viewer: Viewer): SQL {
   if (viewer.role === "admin") return sql`true`;
   const notDeleted = or(
     eq(events.type, "ticket.deleted"),

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { DateTimeInput, DateTimeOutput, dateTimeInput } from "../../lib/date-time.ts";
 import { NOT_BLANK } from "../../lib/openapi.ts";
+import { MentionList, UnreachableMentions } from "../notifications/schemas.ts";
 
 export const TICKET_STATUSES = ["open", "in_progress", "blocked", "resolved", "closed"] as const;
 export const TICKET_PRIORITIES = ["low", "medium", "high", "urgent"] as const;
@@ -32,6 +33,11 @@ export const Ticket = z
     updatedAt: Timestamp,
     version: z.number().int(),
     deletedAt: Timestamp.nullable(),
+    mentions: MentionList.optional().openapi({
+      description:
+        "On single-ticket answers whose description mentions someone (`<@user-id>`) who can see it",
+    }),
+    unreachableMentions: UnreachableMentions.optional(),
   })
   .openapi("Ticket");
 export type Ticket = z.infer<typeof Ticket>;

@@ -8,8 +8,10 @@ import { assertRoomToReturn } from "../assignments/capacity.ts";
 import { invalidateDeveloperLoads } from "../developers/cache.ts";
 import { publishAfterCommit } from "../events/publish.ts";
 import { recordEvent } from "../events/record.ts";
+import { recordNotificationEvents } from "../notifications/live.ts";
 import { loadVisibleTicket, type TicketRow, teamsLedBy } from "./access.ts";
 import { assertVersion, auditView, slaDue, type Tx } from "./mutations.ts";
+import { mentionsOfTicket, noticeTicketChange } from "./notices.ts";
 import { toTicket } from "./presenter.ts";
 import { requireCategory, requireTeam } from "./references.ts";
 import type { CreateTicket, Ticket } from "./schemas.ts";
@@ -25,7 +27,7 @@ export async function createTicket(deps: Deps, actor: Actor, input: CreateTicket
     ]);
   }
   const sla = deps.config.SLA_POLICY[input.priority];
-  const { row, eventId } = await deps.db.transaction(async (tx) => {
+  const { row, mentions, eventIds } = await deps.db.transaction(async (tx) => {
     const category = input.categoryId ? await requireCategory(tx, input.categoryId) : undefined;
     if (input.teamId) await requireTeam(tx, input.teamId);
     const teamId = input.teamId !== undefined ? input.teamId : (category?.defaultTeamId ?? null);
@@ -51,16 +53,19 @@ export async function createTicket(deps: Deps, actor: Actor, input: CreateTicket
       entityId: ticket.id,
       after: auditView(ticket),
     });
+    const { notificationIds, ...mentions } = await noticeTicketChange(tx, actor.userId, null, ticket);
     const eventId = await recordEvent(tx, { type: "ticket.created", ticket, payload: toTicket(ticket) });
-    return { row: ticket, eventId };
+    const notified = await recordNotificationEvents(tx, notificationIds);
+    return { row: ticket, mentions, eventIds: [eventId, ...notified] };
   });
-  publishAfterCommit(deps, [eventId]);
-  return toTicket(row);
+  publishAfterCommit(deps, eventIds);
+  return { ...toTicket(row), ...mentions };
 }
 
 /** Managers and admins also see soft-deleted tickets here (with `deletedAt`), to restore them. */
 export async function getTicket(deps: Deps, actor: Actor, id: string): Promise<Ticket> {
-  return toTicket(await loadVisibleTicket(deps.db, actor, id, { includeDeleted: true }));
+  const row = await loadVisibleTicket(deps.db, actor, id, { includeDeleted: true });
+  return { ...toTicket(row), ...(await mentionsOfTicket(deps.db, row)) };
 }
 
 /** Soft delete (manager of the ticket's team, or admin): the ticket is 404 to everyone else after. */

@@ -8,8 +8,10 @@ import { assertRoomToReturn } from "../assignments/capacity.ts";
 import { invalidateDeveloperLoads } from "../developers/cache.ts";
 import { publishAfterCommit } from "../events/publish.ts";
 import { recordEvent } from "../events/record.ts";
+import { recordNotificationEvents } from "../notifications/live.ts";
 import { loadVisibleTicket, type TicketRow } from "./access.ts";
 import { assertVersion, auditView, slaDue, type Tx } from "./mutations.ts";
+import { mentionsOfTicket, noticeTicketChange } from "./notices.ts";
 import { authorizePatch, relationTo } from "./permissions.ts";
 import { toTicket } from "./presenter.ts";
 import { requireCategory, requireTeam } from "./references.ts";
@@ -37,7 +39,7 @@ export async function updateTicket(
   patch: UpdateTicket,
   expectedVersion?: number,
 ): Promise<Ticket> {
-  const { row, eventIds } = await deps.db.transaction(async (tx) => {
+  const { row, mentions, eventIds } = await deps.db.transaction(async (tx) => {
     const current = await loadVisibleTicket(tx, actor, id, { forUpdate: true });
     assertVersion(current, expectedVersion);
     const relation = await relationTo(tx, actor, current);
@@ -50,7 +52,8 @@ export async function updateTicket(
     if (patch.teamId && patch.teamId !== current.teamId) await requireTeam(tx, patch.teamId);
 
     const changes = changesOf(current, patch);
-    if (Object.keys(changes).length === 0) return { row: current, eventIds: [] };
+    if (Object.keys(changes).length === 0)
+      return { row: current, mentions: await mentionsOfTicket(tx, current), eventIds: [] };
     if (changes.status)
       await assertRoomToReturn(tx, actor, current, { status: String(changes.status), deleted: false });
     const set: Record<string, unknown> = { ...changes };
@@ -71,12 +74,15 @@ export async function updateTicket(
       .returning();
     if (!updated) throw new ConflictError("The ticket changed meanwhile; retry.", "concurrent_update");
     await auditUpdate(tx, actor, current, updated);
-    return { row: updated, eventIds: await recordUpdateEvents(tx, changes, updated) };
+    const { notificationIds, ...mentions } = await noticeTicketChange(tx, actor.userId, current, updated);
+    const eventIds = await recordUpdateEvents(tx, changes, updated);
+    eventIds.push(...(await recordNotificationEvents(tx, notificationIds)));
+    return { row: updated, mentions, eventIds };
   });
   publishAfterCommit(deps, eventIds);
   // An assigned ticket leaving or re-entering the open statuses changes its assignee's load.
   if (row.assigneeId && patch.status !== undefined) await invalidateDeveloperLoads(deps);
-  return toTicket(row);
+  return { ...toTicket(row), ...mentions };
 }
 
 /** Only the fields whose value really differs, so an idempotent PATCH leaves no trace. */

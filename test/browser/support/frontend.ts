@@ -18,6 +18,12 @@ function harness(api: string): string {
       received.push({ id: event.id, type: event.type, ticketId: event.ticketId, title: event.payload.title });
     }
     function showError(error) { errors.push(String(error && error.message)); }
+    window.notified = [];
+    window.badge = null;
+    window.inboxShown = [];
+    function showNotification(payload) { notified.push(payload); badge = payload.unreadCount; }
+    function renderBadge(count) { badge = count; }
+    function renderInbox(list) { inboxShown = list; }
   `;
 }
 
@@ -66,6 +72,14 @@ export async function adminClient(api: string) {
   return {
     createTicket: (title: string) => call("POST", "/v1/tickets", { title }),
     retitle: (id: string, title: string) => call("PATCH", `/v1/tickets/${id}`, { title }),
+    comment: (id: string, body: string) => call("POST", `/v1/tickets/${id}/comments`, { body }),
+    /** A fresh admin of the page's own: tests running at once must not share an inbox. */
+    createAdmin: async () => {
+      const suffix = crypto.randomUUID().slice(0, 8);
+      const user = { email: `inbox-${suffix}@example.test`, password: `inbox ${suffix} battery staple` };
+      await call("POST", "/v1/users", { ...user, name: `Inbox ${suffix}`, role: "admin" });
+      return user;
+    },
   };
 }
 
@@ -73,6 +87,11 @@ declare global {
   // The harness's and the snippets' globals, as the page sees them.
   var received: Received[];
   var errors: string[];
+  var notified: { notification: { id: string; seq: number; kind: string }; unreadCount: number }[];
+  var badge: number | null;
+  var inboxShown: { id: string; seq: number; kind: string; ticket: { id: string } }[];
+  function loadInbox(): Promise<{ seq: number }[]>;
+  function markAllRead(shown: { seq: number }[]): Promise<void>;
   var accessToken: string | null;
   var document: { cookie: string };
   function login(email: string, password: string): Promise<void>;

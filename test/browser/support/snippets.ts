@@ -18,4 +18,6 @@ export const SNIPPETS = {
   auth: () => jsSnippet("README.md", "## Authentication for a frontend"),
   readmeEvents: () => jsSnippet("README.md", "## Live events for a frontend"),
   docsEvents: () => jsSnippet("docs/EVENTS.md", "## Consuming the stream in a browser"),
+  readmeInbox: () => jsSnippet("README.md", "## Notifications for a frontend"),
+  docsInbox: () => jsSnippet("docs/EVENTS.md", "### The inbox and the badge in a browser"),
 };

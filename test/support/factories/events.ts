@@ -1,14 +1,15 @@
 import { randomUUID } from "node:crypto";
 import { type AddressInfo, createServer } from "node:net";
 import type { Redis } from "@upstash/redis";
-import { asc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, sql } from "drizzle-orm";
 import { events } from "../../../src/db/schema.ts";
 import type { EventEnvelope } from "../../../src/features/events/channels.ts";
 import { recordEvent } from "../../../src/features/events/record.ts";
 import type { TestContext } from "../test-context.ts";
 
 /**
- * A ticket's event rows in id order, each with its `created_at` at full precision: `now()` is the
+ * A ticket's own event rows (not its users' `notification.created` events, which
+ * test/notifications covers) in id order, each with its `created_at` at full precision: `now()` is the
  * start time of the transaction, so an event written in the change's transaction carries exactly
  * the `updated_at` the change stamped on its row (xmin would not do: publishing updates the row).
  */
@@ -16,7 +17,7 @@ export async function eventRowsOf(ctx: TestContext, ticketId: string) {
   return ctx.deps.db
     .select({ row: events, at: sql<string>`${events.createdAt}::text` })
     .from(events)
-    .where(eq(events.ticketId, ticketId))
+    .where(and(eq(events.ticketId, ticketId), isNull(events.recipientId)))
     .orderBy(asc(events.id));
 }
 

@@ -90,6 +90,7 @@ export async function buildFuzzWorld(ctx: TestContext): Promise<FuzzWorld> {
     insertInvitation(ctx, { invitedBy: actors.manager.user.id, teamIds: [ownTeam.id] }),
     insertInvitation(ctx, { invitedBy: actors.manager.user.id, teamIds: [ownTeam.id] }),
   ]);
+  const notificationIds = await notificationsOfActors(ctx, actors, ownTicket.id, otherDeveloper.session);
 
   return {
     actors,
@@ -124,8 +125,35 @@ export async function buildFuzzWorld(ctx: TestContext): Promise<FuzzWorld> {
       developers: [otherDeveloper.user.id],
       apiKeys: apiKeys.map((key) => key.id),
       invitations: invitationIds,
+      notifications: notificationIds,
     }),
   };
+}
+
+/**
+ * One notification per actor (a comment on the ticket they all watch), so PATCH
+ * /v1/notifications/{id} reaches its handler; an actor drawing another's id gets a 404.
+ */
+async function notificationsOfActors(
+  ctx: TestContext,
+  actors: FuzzWorld["actors"],
+  ticketId: string,
+  commenter: Session,
+): Promise<string[]> {
+  for (const role of ["admin", "manager", "developer"] as const)
+    await ctx.app.request(`/v1/tickets/${ticketId}/watchers/me`, {
+      method: "PUT",
+      headers: actors[role].session.headers,
+    });
+  await addComment(ctx, commenter, ticketId);
+  const ids: string[] = [];
+  for (const role of SIGNED_IN_ROLES) {
+    const response = await ctx.app.request("/v1/notifications", { headers: actors[role].session.headers });
+    const page = (await response.json()) as { data: { id: string }[] };
+    ids.push(...page.data.map((notification) => notification.id));
+  }
+  if (ids.length < SIGNED_IN_ROLES.length) throw new Error("an actor got no notification");
+  return ids;
 }
 
 async function currentSessionId(ctx: TestContext, session: Session): Promise<string> {
@@ -150,7 +178,14 @@ export async function renewScratch(
 /** Field and path-segment names (`categoryId`, `/categories/{id}`) mapped to their kind's ids. */
 function idsByName(
   kinds: Record<
-    "tickets" | "teams" | "categories" | "comments" | "developers" | "apiKeys" | "invitations",
+    | "tickets"
+    | "teams"
+    | "categories"
+    | "comments"
+    | "developers"
+    | "apiKeys"
+    | "invitations"
+    | "notifications",
     string[]
   >,
 ) {
