@@ -278,4 +278,16 @@ describe("jobs on Workers: Cloudflare Queues", () => {
     expect(result.explicitAcks.sort()).toEqual(["m1", "m2"]);
     expect(await row(unknownKind)).toMatchObject({ state: "pending", attempts: 0 });
   });
+
+  it("refuses to start without its JOBS_QUEUE binding, like any invalid configuration", async () => {
+    const { default: worker } = await import("../../src/worker.ts");
+    const { JOBS_QUEUE: _queue, ...withoutQueue } = env;
+    const response = await worker.fetch(
+      new Request("http://tixgenius.test/health"),
+      withoutQueue,
+      createExecutionContext(),
+    );
+    expect(response.status).toBe(500);
+    expect(await response.json()).toMatchObject({ code: "invalid_configuration" });
+  });
 });

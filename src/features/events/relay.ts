@@ -1,5 +1,6 @@
 import { asc, count, isNull } from "drizzle-orm";
 import { events } from "../../db/schema.ts";
+import { pruneJobs } from "../jobs/prune.ts";
 import { pruneReadNotifications, sweepDueDates } from "../notifications/maintenance.ts";
 import { pruneEvents } from "./prune.ts";
 import { type EventDeps, publishAndMark } from "./publish.ts";
@@ -43,8 +44,8 @@ export async function relayUnpublished(deps: EventDeps, options: RelayOptions = 
 
 /**
  * One maintenance pass (a Node loop turn or a cron tick): relay, report what is left unpublished
- * (it grows while Redis is down), then prune, remind of due dates and prune read notifications.
- * Never throws.
+ * (it grows while Redis is down), then prune old events and finished jobs, remind of due dates
+ * and prune read notifications. Never throws.
  */
 export async function relayAndPrune(
   deps: EventDeps,
@@ -66,6 +67,12 @@ export async function relayAndPrune(
     await pruneEvents(deps);
   } catch (error) {
     deps.logger.warn("event pruning failed; retrying on the next run", { error });
+  }
+  // Finished background jobs share the pass: one sweep of old rows per minute on both runtimes.
+  try {
+    await pruneJobs(deps);
+  } catch (error) {
+    deps.logger.warn("job pruning failed; retrying on the next run", { error });
   }
   // Notifications ride the same once-a-minute pass: due-date reminders, then old read ones.
   try {

@@ -18,6 +18,11 @@ export interface ClaimOptions {
   ids?: readonly string[];
 }
 
+export type ClaimedJob = JobRow & {
+  /** Seconds from due to claimed, by PostgreSQL's clock. */
+  waitedSeconds: number;
+};
+
 /**
  * Claims up to `limit` due pending jobs of the registry's kinds, oldest first, in one short
  * transaction: the rows are locked FOR UPDATE SKIP LOCKED (concurrent claimers take different
@@ -26,10 +31,6 @@ export interface ClaimOptions {
  * cannot deadlock) while their running jobs are counted, so two instances cannot both take the
  * last free slot. Kinds this registry does not know are left for a runner that does.
  */
-export type ClaimedJob = JobRow & {
-  /** Seconds from due to claimed, by PostgreSQL's clock. */ waitedSeconds: number;
-};
-
 export async function claimDueJobs(
   db: Database,
   registry: JobRegistry,

@@ -29,9 +29,10 @@ export interface RunOptions {
 
 /**
  * Runs one claimed job under its timeout and records what happened: done, a retry at its next
- * time, or failed (then onExhausted when the schedule ran out). Never throws: a throwing handler
- * is a retry. The outcome is written only while the row is still this claim's (running, same
- * attempt), so a run that outlived its lease cannot overwrite the run that replaced it.
+ * time, or failed (then onExhausted when the schedule ran out). A throwing handler is a retry;
+ * only the database can make this throw, and then the row stays running until its lease expires
+ * and it is claimed again. The outcome is written only while the row is still this claim's
+ * (running, same attempt), so a run that outlived its lease cannot overwrite its successor's.
  */
 export async function runClaimedJob(
   deps: JobDeps,
