@@ -1,6 +1,6 @@
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { notifications, teamMembers } from "../../src/db/schema.ts";
+import { notifications, teamMembers, users } from "../../src/db/schema.ts";
 import type { Comment } from "../../src/features/comments/schemas.ts";
 import { assign, createDeveloper } from "../support/factories/assignments.ts";
 import { addComment, postComment } from "../support/factories/comments.ts";
@@ -144,6 +144,65 @@ describe("mentions", () => {
     expect(await aboutTicket(ctx, world.developerA.session, ticket.id)).toMatchObject([
       { kind: "mentioned" },
     ]);
+  });
+});
+
+describe("edits and lost roles", () => {
+  it("notify only the newly mentioned when a comment or a description is edited", async () => {
+    const ticket = await teamTicket();
+    const posted = (await (
+      await postComment(ctx, world.managerA.session, ticket.id, { body: `<@${world.developerA.user.id}>` })
+    ).json()) as Comment;
+    const edited = await ctx.app.request(`/v1/tickets/${ticket.id}/comments/${posted.id}`, {
+      method: "PATCH",
+      headers: { ...world.managerA.session.headers, "Content-Type": "application/json" },
+      body: JSON.stringify({ body: `<@${world.developerA.user.id}> and <@${world.admin.user.id}>` }),
+    });
+    expect(((await edited.json()) as Comment).mentions.map((mention) => mention.userId)).toEqual([
+      world.developerA.user.id,
+      world.admin.user.id,
+    ]);
+    expect((await aboutTicket(ctx, world.developerA.session, ticket.id)).map((item) => item.count)).toEqual([
+      1,
+    ]);
+    expect(await aboutTicket(ctx, world.admin.session, ticket.id)).toMatchObject([{ kind: "mentioned" }]);
+
+    const patched = await patchTicket(ctx, world.reporter.session, ticket.id, {
+      description: `Also <@${world.managerA.user.id}>`,
+    });
+    expect(await patched.json()).toMatchObject({ mentions: [{ userId: world.managerA.user.id }] });
+    const read = await ctx.app.request(`/v1/tickets/${ticket.id}`, {
+      headers: world.developerA.session.headers,
+    });
+    expect(await read.json()).toMatchObject({ mentions: [{ userId: world.managerA.user.id }] });
+    expect(await aboutTicket(ctx, world.managerA.session, ticket.id)).toMatchObject([{ kind: "mentioned" }]);
+  });
+
+  it("drops internal notifications from the inbox and the count of someone made reporter", async () => {
+    const developer = await createDeveloper(ctx, { teamId: world.teamA.id });
+    const ticket = await teamTicket();
+    await watchTicket(ctx, developer.session, ticket.id, "PUT");
+    await addComment(ctx, world.managerA.session, ticket.id, { body: "staff", visibility: "internal" });
+    expect(await unread(ctx, developer.session)).toBe(1);
+
+    await ctx.deps.db.update(users).set({ role: "reporter" }).where(eq(users.id, developer.user.id));
+
+    // The inbox decides by the recipient row in the database, whatever the token says.
+    expect(await unread(ctx, developer.session)).toBe(0);
+    expect((await inbox(ctx, developer.session)).data).toEqual([]);
+  });
+
+  it("tells a disabled watcher nothing", async () => {
+    const developer = await createDeveloper(ctx, { teamId: world.teamA.id });
+    const ticket = await teamTicket();
+    await watchTicket(ctx, developer.session, ticket.id, "PUT");
+    await ctx.deps.db.update(users).set({ status: "disabled" }).where(eq(users.id, developer.user.id));
+    await addComment(ctx, world.managerA.session, ticket.id);
+    const rows = await ctx.deps.db
+      .select()
+      .from(notifications)
+      .where(eq(notifications.recipientId, developer.user.id));
+    expect(rows).toEqual([]);
   });
 });
 

@@ -25,7 +25,7 @@ async function watchedTicket(extra: number) {
 }
 
 /** The statements one request sends (the publish after commit included: it runs before the response here). */
-async function statementsOf(request: () => Promise<unknown>): Promise<string[]> {
+async function statementsOf(request: () => unknown): Promise<string[]> {
   await settled(); // the previous request's publish-after-commit, off its response path
   const before = ctx.queries.length;
   await request();
