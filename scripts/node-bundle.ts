@@ -14,7 +14,13 @@ export async function bundleForNode(entry: string, outfile: string): Promise<num
     format: "esm",
     target: "node22.12",
     sourcemap: "linked",
-    external: ["@node-rs/argon2", "@electric-sql/pglite", "@electric-sql/pglite-socket", "fengari", "maildev"],
+    external: [
+      "@node-rs/argon2",
+      "@electric-sql/pglite",
+      "@electric-sql/pglite-socket",
+      "fengari",
+      "maildev",
+    ],
     // Bundled CommonJS dependencies still call require(); ESM has none of its own.
     banner: {
       js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
