@@ -74,3 +74,41 @@ describe("EMAIL_VERIFICATION=required", () => {
     expect((await confirm(tokenIn(second as never))).status).toBe(400);
   });
 });
+
+describe("EMAIL_VERIFICATION=optional and off", () => {
+  it("optional: mails the link at registration but lets the account act; off: mails nothing", async () => {
+    const optional = await startMailFlow({ env: { EMAIL_VERIFICATION: "optional" } });
+    const off = await startMailFlow({ env: { EMAIL_VERIFICATION: "off" } });
+    try {
+      for (const [mode, context] of [
+        ["optional", optional],
+        ["off", off],
+      ] as const) {
+        const email = uniqueEmail(mode);
+        const registered = await context.ctx.app.request(
+          "/v1/auth/register",
+          jsonRequest("POST", { email, password: PASSWORD, name: "Opal" }, { "X-Forwarded-For": freshIp() }),
+        );
+        expect(registered.status).toBe(201);
+        const session = await login(context.ctx, { email, password: PASSWORD });
+        expect((await context.ctx.app.request("/v1/tickets", { headers: session.headers })).status).toBe(200);
+        if (mode === "optional") {
+          await context.mail.waitFor(email, { subject: /Confirm your email address/ });
+        } else {
+          // Nothing at registration: the one mail is the link the person asks for afterwards, which
+          // also proves the queue was running.
+          const asked = await context.ctx.app.request("/v1/me/email-verification", {
+            method: "POST",
+            headers: session.headers,
+          });
+          expect(asked.status).toBe(202);
+          await context.mail.waitFor(email);
+          expect(await context.mail.to(email)).toHaveLength(1);
+        }
+      }
+    } finally {
+      await optional.close();
+      await off.close();
+    }
+  });
+});

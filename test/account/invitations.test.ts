@@ -183,6 +183,8 @@ describe("invitations", () => {
     });
     const { id } = (await adminInvite.json()) as { id: string };
     expect((await send("DELETE", `/v1/invitations/${id}`, manager.session)).status).toBe(404);
+    expect((await send("GET", `/v1/invitations/${id}`, manager.session)).status).toBe(404);
+    expect((await send("GET", `/v1/invitations/${id}`, admin)).status).toBe(200);
     const mine = await send("GET", "/v1/invitations", manager.session);
     const listed = ((await mine.json()) as { data: { invitedBy: string }[] }).data;
     expect(listed.length).toBeGreaterThan(0);

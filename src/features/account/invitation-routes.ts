@@ -17,7 +17,13 @@ import { requestOriginOf } from "../audit/origin.ts";
 import { setRefreshCookie } from "../auth/refresh-cookie.ts";
 import { TokenPair } from "../auth/schemas.ts";
 import { acceptInvitation } from "./accept-invitation.ts";
-import { createInvitation, listInvitations, resendInvitation, revokeInvitation } from "./invitations.ts";
+import {
+  createInvitation,
+  getInvitation,
+  listInvitations,
+  resendInvitation,
+  revokeInvitation,
+} from "./invitations.ts";
 import {
   AcceptInvitation,
   CreateInvitation,
@@ -61,6 +67,20 @@ const list = createRoute({
   responses: {
     200: jsonContent(InvitationList, "A page of invitations"),
     ...problemResponses(400, 401, 403, 429, 503),
+  },
+});
+
+const getOne = createRoute({
+  method: "get",
+  path: "/{id}",
+  tags,
+  security: BEARER_AUTH,
+  summary: "One invitation (a manager reads the ones they sent)",
+  middleware: [authenticate(), rateLimit("read", { by: "user" }), requireRole("admin", "manager")],
+  request: { params: InvitationRef },
+  responses: {
+    200: jsonContent(Invitation, "The invitation"),
+    ...problemResponses(400, 401, 403, 404, 429, 503),
   },
 });
 
@@ -118,6 +138,9 @@ export const invitationRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validatio
   })
   .openapi(list, async (c) =>
     c.json(await listInvitations(c.var.deps, actorOf(c), c.req.valid("query")), 200),
+  )
+  .openapi(getOne, async (c) =>
+    c.json(await getInvitation(c.var.deps, actorOf(c), c.req.valid("param").id), 200),
   )
   .openapi(revoke, async (c) => {
     await revokeInvitation(c.var.deps, actorOf(c), c.req.valid("param").id);

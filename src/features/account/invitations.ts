@@ -126,6 +126,13 @@ export async function listInvitations(
   return { data: page.map((entry) => toInvitation(entry.row, now)), nextCursor };
 }
 
+/** One invitation: an admin reads any, a manager the ones they sent (another's is a 404). */
+export async function getInvitation(deps: Deps, actor: Actor, id: string): Promise<Invitation> {
+  const [row] = await deps.db.select().from(invitations).where(eq(invitations.id, id)).limit(1);
+  if (!row || (actor.role !== "admin" && row.invitedBy !== actor.userId)) throw invitationNotFound();
+  return toInvitation(row, deps.clock.now());
+}
+
 /** Ends a pending (or expired) invitation: its link stops working. */
 export async function revokeInvitation(deps: Deps, actor: Actor, id: string): Promise<void> {
   await deps.db.transaction(async (tx) => {

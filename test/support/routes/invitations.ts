@@ -36,6 +36,14 @@ export const INVITATION_ROUTES: readonly ProtectedRoute[] = [
   },
   { method: "GET", path: "/v1/invitations", allowed: INVITERS, scope: null, success: 200 },
   {
+    method: "GET",
+    path: "/v1/invitations/{id}",
+    allowed: INVITERS,
+    request: { path: `/v1/invitations/${MISSING_ID}` },
+    success: 200,
+    prepare: async (api, caller) => ({ path: `/v1/invitations/${await callersInvitation(api, caller)}` }),
+  },
+  {
     method: "DELETE",
     path: "/v1/invitations/{id}",
     allowed: INVITERS,
