@@ -1,13 +1,14 @@
 import argon2Wasm from "@phi-ag/argon2/argon2.wasm";
 import { createBreachedPasswords } from "../adapters/breached-passwords.ts";
 import { createRequestDatabase } from "../adapters/database/request-scoped.ts";
-import { createResendMailer } from "../adapters/mail/resend.ts";
-import { createUnconfiguredMailer } from "../adapters/mail/unconfigured.ts";
 import { createWasmPasswordHasher } from "../adapters/passwords/wasm.ts";
 import { createRedisClient } from "../adapters/redis.ts";
 import { type ApiReferenceScript, type DepsProvider, systemClock } from "../deps.ts";
+import { jobRegistry } from "../features/jobs/registry.ts";
 import type { Logger } from "../lib/logger.ts";
 import type { WorkerConfig, WorkerEnv } from "./config.ts";
+import { createQueueJobKicker, workerJobQueue } from "./jobs.ts";
+import { createWorkerMailer } from "./mailer.ts";
 import { workerMetrics } from "./metrics.ts";
 
 /**
@@ -23,45 +24,35 @@ export function createWorkerDepsProvider(config: WorkerConfig, env: WorkerEnv, l
   const passwords = createWasmPasswordHasher(argon2Wasm);
   const breachedPasswords = createBreachedPasswords(config, logger);
   const mailer = createWorkerMailer(config, logger);
+  const jobQueue = workerJobQueue(env);
   return {
     config,
     logger,
-    forRequest: (c) => ({
-      config,
-      logger,
-      metrics,
-      redis,
-      passwords,
-      breachedPasswords,
-      mailer,
-      clock: systemClock,
-      // Until the Queue producer lands, jobs enqueued on Workers wait for a Node runner.
-      jobs: { kick() {} },
+    forRequest: (c) => {
       // Hyperdrive's docs read the binding on every request; the parsed copy is the fallback.
-      db: createRequestDatabase(env.HYPERDRIVE?.connectionString ?? config.DATABASE_URL, metrics),
-      waitUntil: (work) =>
+      const db = createRequestDatabase(env.HYPERDRIVE?.connectionString ?? config.DATABASE_URL, metrics);
+      const waitUntil = (work: Promise<unknown>) =>
         c.executionCtx.waitUntil(
           work.catch((error: unknown) => logger.error("background task failed", { error })),
-        ),
-    }),
+        );
+      return {
+        config,
+        logger,
+        metrics,
+        redis,
+        passwords,
+        breachedPasswords,
+        mailer,
+        clock: systemClock,
+        db,
+        jobs: createQueueJobKicker({ db, logger }, jobRegistry, jobQueue, waitUntil),
+        waitUntil,
+      };
+    },
     apiReferenceScript: workerApiReferenceScript(env),
     // Cloudflare's edge sets this header itself, replacing whatever the caller sent.
     clientIp: (c) => c.req.header("CF-Connecting-IP") ?? "unknown",
   };
-}
-
-/**
- * Workers send through Resend's HTTP API (SMTP needs raw sockets and a pooled transport, which a
- * request-bound isolate cannot keep). Without a key, development only logs (the config refuses
- * that when deployed).
- */
-export function createWorkerMailer(config: WorkerConfig, logger: Logger) {
-  if (!config.MAIL_API_KEY) return createUnconfiguredMailer(logger);
-  return createResendMailer({
-    apiUrl: config.MAIL_API_URL,
-    apiKey: config.MAIL_API_KEY,
-    from: config.MAIL_FROM,
-  });
 }
 
 /** The pinned @scalar/api-reference browser build, from the static assets wrangler.toml binds. */

@@ -6,7 +6,7 @@ import { jobs } from "../../src/db/schema.ts";
 import { mailSendJob } from "../../src/features/mail/send-job.ts";
 import { createLogger } from "../../src/lib/logger.ts";
 import { parseWorkerConfig, type WorkerEnv } from "../../src/worker/config.ts";
-import { createWorkerMailer } from "../../src/worker/dependencies.ts";
+import { createWorkerMailer } from "../../src/worker/mailer.ts";
 import { freshIp, jsonRequest } from "../support/factories.ts";
 import { createUser } from "./support/accounts.ts";
 import { workerFetchWith } from "./support/requests.ts";

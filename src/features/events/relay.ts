@@ -1,5 +1,6 @@
 import { asc, count, isNull } from "drizzle-orm";
 import { events } from "../../db/schema.ts";
+import { pruneJobs } from "../jobs/prune.ts";
 import { pruneEvents } from "./prune.ts";
 import { type EventDeps, publishAndMark } from "./publish.ts";
 
@@ -42,7 +43,7 @@ export async function relayUnpublished(deps: EventDeps, options: RelayOptions = 
 
 /**
  * One maintenance pass (a Node loop turn or a cron tick): relay, report what is left unpublished
- * (it grows while Redis is down), then prune. Never throws.
+ * (it grows while Redis is down), then prune old events and finished jobs. Never throws.
  */
 export async function relayAndPrune(
   deps: EventDeps,
@@ -64,6 +65,12 @@ export async function relayAndPrune(
     await pruneEvents(deps);
   } catch (error) {
     deps.logger.warn("event pruning failed; retrying on the next run", { error });
+  }
+  // Finished background jobs share the pass: one sweep of old rows per minute on both runtimes.
+  try {
+    await pruneJobs(deps);
+  } catch (error) {
+    deps.logger.warn("job pruning failed; retrying on the next run", { error });
   }
 }
 

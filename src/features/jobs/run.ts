@@ -20,13 +20,19 @@ export type JobOutcome =
 export interface RunOptions {
   /** Jitter's random source; tests pin it. */
   random?: () => number;
+  /**
+   * The runner hands a retry back to its queue itself (a Queue message's retry with the delay):
+   * the row is recorded as sent, so nobody sends it a second message.
+   */
+  retryStaysSent?: boolean;
 }
 
 /**
  * Runs one claimed job under its timeout and records what happened: done, a retry at its next
- * time, or failed (then onExhausted when the schedule ran out). Never throws: a throwing handler
- * is a retry. The outcome is written only while the row is still this claim's (running, same
- * attempt), so a run that outlived its lease cannot overwrite the run that replaced it.
+ * time, or failed (then onExhausted when the schedule ran out). A throwing handler is a retry;
+ * only the database can make this throw, and then the row stays running until its lease expires
+ * and it is claimed again. The outcome is written only while the row is still this claim's
+ * (running, same attempt), so a run that outlived its lease cannot overwrite its successor's.
  */
 export async function runClaimedJob(
   deps: JobDeps,
@@ -41,7 +47,7 @@ export async function runClaimedJob(
     ? await runWithTimeout(deps, definition, job)
     : ({ outcome: "failed", error: `no handler for job kind ${job.kind}` } as const);
   const runSeconds = (performance.now() - startedAt) / 1000;
-  const outcome = await recordResult(deps, definition, job, result, options.random);
+  const outcome = await recordResult(deps, definition, job, result, options);
   if (outcome.outcome !== "lost") deps.metrics.jobRun(job.kind, outcome.outcome, runSeconds);
   if (outcome.outcome === "failed" && outcome.exhausted && definition?.onExhausted) {
     try {
@@ -88,7 +94,7 @@ async function recordResult(
   definition: JobDefinition | undefined,
   job: JobRow,
   result: JobResult,
-  random?: () => number,
+  { random, retryStaysSent }: RunOptions,
 ): Promise<JobOutcome> {
   const ours = and(eq(jobs.id, job.id), eq(jobs.state, "running"), eq(jobs.attempts, job.attempts));
   const common = { leaseExpiresAt: null, updatedAt: sql`now()` };
@@ -115,7 +121,7 @@ async function recordResult(
         ...common,
         state: "pending",
         lastError: error,
-        sentAt: null,
+        sentAt: retryStaysSent ? sql`now()` : null,
         runAt: sql`now() + ${delay}::float8 * interval '1 second'`,
       })
       .where(ours)
