@@ -23,8 +23,8 @@ export function createWorkerDepsProvider(config: WorkerConfig, env: WorkerEnv, l
   );
   const passwords = createWasmPasswordHasher(argon2Wasm);
   const breachedPasswords = createBreachedPasswords(config, logger);
-  const jobQueue = workerJobQueue(env);
   const mailer = createWorkerMailer(config, logger);
+  const jobQueue = workerJobQueue(env);
   return {
     config,
     logger,
