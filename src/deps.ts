@@ -24,6 +24,32 @@ export interface BreachedPasswords {
   isBreached(password: string): Promise<boolean | undefined>;
 }
 
+/** One webhook POST as the transport answers it: the status and the first bytes of the body. */
+export interface WebhookResponse {
+  status: number;
+  retryAfter: string | null;
+  /** At most `maxBodyBytes` of the answer; the rest is never read. */
+  body: string;
+}
+
+export interface WebhookRequest {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  timeoutMs: number;
+  maxBodyBytes: number;
+}
+
+/**
+ * POSTs a signed webhook to a public address only, never following redirects. Throws
+ * `WebhookTargetRefused` when the host is or resolves to an address the SSRF guard refuses, and
+ * any other error when the receiver could not be reached in time. On Node the connection is
+ * pinned to the address that was checked (no DNS rebinding between check and connect).
+ */
+export interface WebhookTransport {
+  post(request: WebhookRequest): Promise<WebhookResponse>;
+}
+
 /** Everything a handler may use, read from `c.var.deps`. */
 export interface Deps {
   config: Config;
@@ -32,6 +58,7 @@ export interface Deps {
   clock: Clock;
   passwords: PasswordHasher;
   breachedPasswords: BreachedPasswords;
+  webhooks: WebhookTransport;
   logger: Logger;
   metrics: Metrics;
   /** Runs work after the response without losing it (Workers' waitUntil, tracked promises on Node). */

@@ -3,6 +3,7 @@ import { createBreachedPasswords } from "../adapters/breached-passwords.ts";
 import { createRequestDatabase } from "../adapters/database/request-scoped.ts";
 import { createWasmPasswordHasher } from "../adapters/passwords/wasm.ts";
 import { createRedisClient } from "../adapters/redis.ts";
+import { createWorkerWebhookTransport } from "../adapters/webhooks/worker.ts";
 import { type ApiReferenceScript, type DepsProvider, systemClock } from "../deps.ts";
 import type { Logger } from "../lib/logger.ts";
 import type { WorkerConfig, WorkerEnv } from "./config.ts";
@@ -20,6 +21,9 @@ export function createWorkerDepsProvider(config: WorkerConfig, env: WorkerEnv, l
   );
   const passwords = createWasmPasswordHasher(argon2Wasm);
   const breachedPasswords = createBreachedPasswords(config, logger);
+  const webhooks = createWorkerWebhookTransport({
+    allowPrivateTargets: config.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+  });
   return {
     config,
     logger,
@@ -30,6 +34,7 @@ export function createWorkerDepsProvider(config: WorkerConfig, env: WorkerEnv, l
       redis,
       passwords,
       breachedPasswords,
+      webhooks,
       clock: systemClock,
       // Hyperdrive's docs read the binding on every request; the parsed copy is the fallback.
       db: createRequestDatabase(env.HYPERDRIVE?.connectionString ?? config.DATABASE_URL, metrics),

@@ -14,6 +14,9 @@ export interface DataPointWriter {
  * | `dependency_error` | dependency             | seconds                                   |
  * | `event_publish`    | —                      | events, max lag seconds, summed lag       |
  * | `event_relay`      | —                      | unpublished after the pass                |
+ * | `webhook_attempt`  | outcome                | seconds                                   |
+ * | `webhook_delivered`| —                      | seconds from commit to the 2xx            |
+ * | `webhook_backlog`  | —                      | pending deliveries                        |
  *
  * `writeDataPoint` queues the point and returns at once; nothing here is awaited. Successful
  * dependency calls and rate-limit decisions are not written: Analytics Engine accepts only 25
@@ -47,6 +50,15 @@ export function createAnalyticsEngineMetrics(dataset: DataPointWriter): Metrics 
     },
     eventRelayBacklog(unpublished) {
       write({ indexes: ["event_relay"], doubles: [unpublished] });
+    },
+    webhookAttempt(outcome, seconds) {
+      write({ indexes: ["webhook_attempt"], blobs: [outcome], doubles: [seconds] });
+    },
+    webhookDelivered(lagSeconds) {
+      write({ indexes: ["webhook_delivered"], doubles: [lagSeconds] });
+    },
+    webhookBacklog(pending) {
+      write({ indexes: ["webhook_backlog"], doubles: [pending] });
     },
   };
 }

@@ -16,6 +16,12 @@ export interface Metrics {
   eventsPublished(lagSeconds: readonly number[]): void;
   /** Outbox events still unpublished after a relay pass. */
   eventRelayBacklog(unpublished: number): void;
+  /** One webhook HTTP attempt: its outcome and how long the receiver took. */
+  webhookAttempt(outcome: "succeeded" | "failed", seconds: number): void;
+  /** A webhook delivered: seconds from its event's commit (or the ping's creation) to the receiver's 2xx. */
+  webhookDelivered(lagSeconds: number): void;
+  /** Webhook deliveries not yet succeeded or failed for good, after a fan-out pass. */
+  webhookBacklog(pending: number): void;
 }
 
 export const noMetrics: Metrics = {
@@ -24,6 +30,9 @@ export const noMetrics: Metrics = {
   rateLimitDecision() {},
   eventsPublished() {},
   eventRelayBacklog() {},
+  webhookAttempt() {},
+  webhookDelivered() {},
+  webhookBacklog() {},
 };
 
 const KNOWN_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
