@@ -10,6 +10,7 @@ import { createBackgroundTasks } from "../src/lib/background-tasks.ts";
 import { createLogger } from "../src/lib/logger.ts";
 import { noMetrics } from "../src/lib/metrics/metrics.ts";
 import { nodeClientIp } from "../src/node/client-ip.ts";
+import { createLocalJobKicker } from "../src/node/job-loop.ts";
 
 export interface Statement {
   query: string;
@@ -56,6 +57,8 @@ export async function openCapture(serverEnv: Record<string, string>) {
     webhooks: createNodeWebhookTransport({ allowPrivateTargets: config.WEBHOOK_ALLOW_PRIVATE_TARGETS }),
     logger,
     metrics: noMetrics,
+    // No job loop runs here: captured requests enqueue jobs, nothing runs them.
+    jobs: createLocalJobKicker(),
     waitUntil: (work) => background.waitUntil(work),
   };
   const app = createApp({ config, logger, forRequest: () => deps, clientIp: nodeClientIp(false) });

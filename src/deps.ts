@@ -50,6 +50,16 @@ export interface WebhookTransport {
   post(request: WebhookRequest): Promise<WebhookResponse>;
 }
 
+/**
+ * How committed jobs (src/features/jobs) reach a runner. On Node it wakes this instance's job loop,
+ * which claims from PostgreSQL; on Workers it sends the due jobs' ids to the Cloudflare Queue
+ * under waitUntil. Never throws, never blocks the response: a lost kick only delays a job until
+ * the next poll (Node) or cron tick (Workers).
+ */
+export interface JobKicker {
+  kick(): void;
+}
+
 /** Everything a handler may use, read from `c.var.deps`. */
 export interface Deps {
   config: Config;
@@ -61,6 +71,7 @@ export interface Deps {
   webhooks: WebhookTransport;
   logger: Logger;
   metrics: Metrics;
+  jobs: JobKicker;
   /** Runs work after the response without losing it (Workers' waitUntil, tracked promises on Node). */
   waitUntil(work: Promise<unknown>): void;
   /**

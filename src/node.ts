@@ -2,12 +2,14 @@ import type { Server } from "node:http";
 import { serve } from "@hono/node-server";
 import { createApp } from "./app.ts";
 import { ConfigError, parseConfig } from "./config/parse.ts";
+import { jobRegistry } from "./features/jobs/registry.ts";
 import { createLogger } from "./lib/logger.ts";
 import { answerClientErrors } from "./node/client-errors.ts";
 import { createNodeDependencies } from "./node/dependencies.ts";
 import { loadEnvironment } from "./node/env-file.ts";
 import { startEventRelayLoop } from "./node/event-relay.ts";
 import { createShutdown } from "./node/graceful-shutdown.ts";
+import { startJobLoop } from "./node/job-loop.ts";
 
 async function main(): Promise<void> {
   const config = readConfigOrExit();
@@ -15,6 +17,12 @@ async function main(): Promise<void> {
   const dependencies = await createNodeDependencies(config, logger);
   const app = createApp(dependencies.provider);
   const relay = startEventRelayLoop(dependencies.deps, { intervalMs: config.EVENT_RELAY_INTERVAL_MS });
+  const jobLoop = startJobLoop(dependencies.deps, {
+    registry: jobRegistry,
+    kicker: dependencies.jobKicker,
+    pollIntervalMs: config.JOB_POLL_INTERVAL_MS,
+    concurrency: config.JOB_CONCURRENCY,
+  });
 
   const server = serve({ fetch: app.fetch, port: config.PORT }, (info) => {
     logger.info("listening", { url: `http://localhost:${info.port}`, environment: config.NODE_ENV });
@@ -26,9 +34,9 @@ async function main(): Promise<void> {
     timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     logger,
     endStreams: () => dependencies.endStreams(),
-    // The relay first: a run in progress still needs the database and Redis.
+    // The loops first: a run or a job in progress still needs the database and Redis.
     releaseResources: async () => {
-      await relay.stop();
+      await Promise.all([relay.stop(), jobLoop.stop()]);
       await dependencies.close(config.SHUTDOWN_TIMEOUT_MS);
     },
   });

@@ -152,6 +152,15 @@ export const ConfigSchema = z.object({
   WEBHOOK_DISABLE_AFTER_DAYS: z.coerce.number().int().min(1).max(30).default(5),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(10_000).default(10_000),
 
+  /** Node: how often the job loop looks for due jobs when kickJobs() did not wake it. */
+  JOB_POLL_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+  /** Node: jobs one instance runs at once. */
+  JOB_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(5),
+  /** Done jobs are deleted after this many days. */
+  JOB_RETENTION_DAYS: z.coerce.number().int().min(1).max(365).default(7),
+  /** Failed jobs are kept longer: they are what someone investigates. */
+  JOB_FAILED_RETENTION_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+
   /** Bearer token of `GET /metrics` (Node); unset, the route does not exist. */
   METRICS_TOKEN: z.string().min(1).optional(),
 });

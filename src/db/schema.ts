@@ -5,6 +5,7 @@ export * from "./tables/categories.ts";
 export * from "./tables/comments.ts";
 export * from "./tables/developers.ts";
 export * from "./tables/events.ts";
+export * from "./tables/jobs.ts";
 export * from "./tables/teams.ts";
 export * from "./tables/tickets.ts";
 export * from "./tables/users.ts";

@@ -11,6 +11,7 @@ import type { Logger } from "../lib/logger.ts";
 import { createPrometheusMetrics } from "../lib/metrics/prometheus-metrics.ts";
 import { nodeApiReferenceScript } from "./api-reference-script.ts";
 import { nodeClientIp } from "./client-ip.ts";
+import { createLocalJobKicker, type LocalJobKicker } from "./job-loop.ts";
 import { processGauges } from "./process-metrics.ts";
 import { resolveRedisEndpoint } from "./redis-endpoint.ts";
 
@@ -20,6 +21,8 @@ export interface NodeDependencies {
   deps: Deps;
   database: NodeDatabase;
   background: BackgroundTasks;
+  /** Woken by kickJobs(); the job loop (src/node/job-loop.ts) listens to it. */
+  jobKicker: LocalJobKicker;
   /** Ends the open event streams (see `Deps.stopping`). */
   endStreams(): void;
   /** Drains background work, then closes the database and the Redis endpoint. */
@@ -48,6 +51,7 @@ export async function createNodeDependencies(config: Config, logger: Logger): Pr
   });
   const background = createBackgroundTasks(logger);
   const stopping = new AbortController();
+  const jobKicker = createLocalJobKicker();
   const deps: Deps = {
     config,
     db: database.db,
@@ -58,6 +62,7 @@ export async function createNodeDependencies(config: Config, logger: Logger): Pr
     webhooks: createNodeWebhookTransport({ allowPrivateTargets: config.WEBHOOK_ALLOW_PRIVATE_TARGETS }),
     logger,
     metrics,
+    jobs: jobKicker,
     waitUntil: (work) => background.waitUntil(work),
     stopping: stopping.signal,
   };
@@ -73,6 +78,7 @@ export async function createNodeDependencies(config: Config, logger: Logger): Pr
     deps,
     database,
     background,
+    jobKicker,
     endStreams: () => stopping.abort(),
     async close(drainTimeoutMs) {
       const unfinished = await background.drain(drainTimeoutMs);

@@ -36,6 +36,8 @@ export function createWorkerDepsProvider(config: WorkerConfig, env: WorkerEnv, l
       breachedPasswords,
       webhooks,
       clock: systemClock,
+      // Until the Queue producer lands, jobs enqueued on Workers wait for a Node runner.
+      jobs: { kick() {} },
       // Hyperdrive's docs read the binding on every request; the parsed copy is the fallback.
       db: createRequestDatabase(env.HYPERDRIVE?.connectionString ?? config.DATABASE_URL, metrics),
       waitUntil: (work) =>

@@ -18,6 +18,7 @@ import type { Metrics } from "../../src/lib/metrics/metrics.ts";
 import { createPrometheusMetrics, type PrometheusMetrics } from "../../src/lib/metrics/prometheus-metrics.ts";
 import { nodeApiReferenceScript } from "../../src/node/api-reference-script.ts";
 import { nodeClientIp } from "../../src/node/client-ip.ts";
+import { createLocalJobKicker, type LocalJobKicker } from "../../src/node/job-loop.ts";
 import { processGauges } from "../../src/node/process-metrics.ts";
 import { databaseUrlFor } from "./services.ts";
 
@@ -34,6 +35,8 @@ export interface TestContext {
   statements: { query: string; params: unknown[] }[];
   /** The context's own metrics registry (what `GET /metrics` serves when METRICS_TOKEN is set). */
   metrics: PrometheusMetrics;
+  /** What `deps.jobs` is: a job loop started with it as `kicker` wakes on kickJobs(ctx.deps). */
+  jobKicker: LocalJobKicker;
   /** The fresh database's own URL on PostgreSQL, never through `databaseThrough` (undefined on PGlite). */
   directDatabaseUrl: string | undefined;
   close(): Promise<void>;
@@ -80,6 +83,7 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
     },
   );
   const background = createBackgroundTasks(logger);
+  const jobKicker = createLocalJobKicker();
   const redisClient = createNodeRedisClient({
     url: options.redisUrl ?? config.UPSTASH_REDIS_REST_URL ?? "",
     token: config.UPSTASH_REDIS_REST_TOKEN ?? "",
@@ -96,6 +100,7 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
     webhooks: createNodeWebhookTransport({ allowPrivateTargets: config.WEBHOOK_ALLOW_PRIVATE_TARGETS }),
     logger,
     metrics,
+    jobs: jobKicker,
     waitUntil: (work) => background.waitUntil(work),
   };
   const app = createApp({
@@ -115,6 +120,7 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
     queries,
     statements,
     metrics,
+    jobKicker,
     directDatabaseUrl: fresh.url,
     async close() {
       await background.drain(5000);

@@ -17,6 +17,8 @@ export interface DataPointWriter {
  * | `webhook_attempt`  | outcome                | seconds                                   |
  * | `webhook_delivered`| —                      | seconds from commit to the 2xx            |
  * | `webhook_backlog`  | —                      | pending deliveries                        |
+ * | `job_run`          | kind, outcome          | run seconds                               |
+ * | `job_backlog`      | —                      | due, pending                              |
  *
  * `writeDataPoint` queues the point and returns at once; nothing here is awaited. Successful
  * dependency calls and rate-limit decisions are not written: Analytics Engine accepts only 25
@@ -59,6 +61,14 @@ export function createAnalyticsEngineMetrics(dataset: DataPointWriter): Metrics 
     },
     webhookBacklog(pending) {
       write({ indexes: ["webhook_backlog"], doubles: [pending] });
+    },
+    // The start delay is not a point of its own (the 25-point budget); job_run carries the run.
+    jobStarted() {},
+    jobRun(kind, outcome, seconds) {
+      write({ indexes: ["job_run"], blobs: [kind, outcome], doubles: [seconds] });
+    },
+    jobBacklog(due, pending) {
+      write({ indexes: ["job_backlog"], doubles: [due, pending] });
     },
   };
 }

@@ -1,5 +1,6 @@
 export type Dependency = "postgres" | "redis";
 export type RateLimitDecision = "allowed" | "limited" | "skipped";
+export type JobRunOutcome = "done" | "retry" | "failed";
 
 /**
  * What the app reports about itself. Each runtime's door picks the implementation: a Prometheus
@@ -22,6 +23,12 @@ export interface Metrics {
   webhookDelivered(lagSeconds: number): void;
   /** Webhook deliveries not yet succeeded or failed for good, after a fan-out pass. */
   webhookBacklog(pending: number): void;
+  /** A job started, `waitedSeconds` after it became due (commit → start when it was due at once). */
+  jobStarted(kind: string, waitedSeconds: number): void;
+  /** A job run ended; `failed` includes retries exhausted. `seconds` is the handler's run time. */
+  jobRun(kind: string, outcome: JobRunOutcome, seconds: number): void;
+  /** Pending jobs after a maintenance pass: `due` could run now, `pending` includes scheduled ones. */
+  jobBacklog(due: number, pending: number): void;
 }
 
 export const noMetrics: Metrics = {
@@ -33,6 +40,9 @@ export const noMetrics: Metrics = {
   webhookAttempt() {},
   webhookDelivered() {},
   webhookBacklog() {},
+  jobStarted() {},
+  jobRun() {},
+  jobBacklog() {},
 };
 
 const KNOWN_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);

@@ -5,6 +5,8 @@ export const HTTP_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 
 // A query or a Redis call takes a millisecond or less when healthy; the upper buckets catch timeouts.
 const DEPENDENCY_DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 // Milliseconds when published after commit; up to the relay interval (Node) or a cron minute (Workers) after a miss.
+// A job is a mail or a webhook call: tens of milliseconds to its timeout.
+const JOB_DURATION_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 const PUBLISH_LAG_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 
 /** What `GET /metrics` serves. */
@@ -84,6 +86,35 @@ export function createPrometheusMetrics(options: { gauges?: readonly Gauge[] } =
   const webhookBacklog = registry.register(
     new Gauge("tixgenius_webhook_backlog", "Webhook deliveries still pending after the last fan-out pass"),
   );
+  const jobRuns = registry.register(
+    new Counter("tixgenius_jobs_total", "Job runs by kind and outcome (failed: for good)", [
+      "kind",
+      "outcome",
+    ]),
+  );
+  const jobDurations = registry.register(
+    new Histogram("tixgenius_job_run_seconds", "Time a job's handler ran", JOB_DURATION_BUCKETS, ["kind"]),
+  );
+  const jobStartDelays = registry.register(
+    new Histogram(
+      "tixgenius_job_start_delay_seconds",
+      "Time from a job becoming due (its commit, or its retry time) to its start",
+      PUBLISH_LAG_BUCKETS,
+      ["kind"],
+    ),
+  );
+  const jobsDue = registry.register(
+    new Gauge(
+      "tixgenius_jobs_due",
+      "Pending jobs already due at the last maintenance pass (waiting for a runner)",
+    ),
+  );
+  const jobsPending = registry.register(
+    new Gauge(
+      "tixgenius_jobs_pending",
+      "Pending jobs at the last maintenance pass, scheduled retries included",
+    ),
+  );
   for (const gauge of options.gauges ?? []) registry.register(gauge);
 
   return {
@@ -115,6 +146,17 @@ export function createPrometheusMetrics(options: { gauges?: readonly Gauge[] } =
     },
     webhookBacklog(pending) {
       webhookBacklog.set(pending);
+    },
+    jobStarted(kind, waitedSeconds) {
+      jobStartDelays.observe(Math.max(0, waitedSeconds), kind);
+    },
+    jobRun(kind, outcome, seconds) {
+      jobRuns.inc(kind, outcome);
+      jobDurations.observe(seconds, kind);
+    },
+    jobBacklog(due, pending) {
+      jobsDue.set(due);
+      jobsPending.set(pending);
     },
   };
 }

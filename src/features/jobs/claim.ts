@@ -1,0 +1,129 @@
+import { and, asc, eq, getTableColumns, inArray, lte, type SQL, sql } from "drizzle-orm";
+import type { Database } from "../../db/database.ts";
+import { type JobRow, jobs } from "../../db/schema.ts";
+import { DEFAULT_JOB_TIMEOUT_MS, type JobRegistry } from "./handlers.ts";
+
+/** Any int4 would do; it only has to be the same for every claimer. The second key is the group's hash. */
+const JOB_GROUP_LOCK = 741_506_202;
+
+/**
+ * A lease outlives the run's timeout by this much, so the runner records the outcome (a few
+ * statements) before anyone may take the job again.
+ */
+export const LEASE_MARGIN_MS = 30_000;
+
+export interface ClaimOptions {
+  limit: number;
+  /** Only these jobs (a Queue message names one); otherwise any due job of the registry's kinds. */
+  ids?: readonly string[];
+}
+
+/**
+ * Claims up to `limit` due pending jobs of the registry's kinds, oldest first, in one short
+ * transaction: the rows are locked FOR UPDATE SKIP LOCKED (concurrent claimers take different
+ * rows, never wait on each other), then marked running with a lease and one more attempt. Groups
+ * with a cap are locked with a transaction-scoped advisory lock (in a fixed order, so claimers
+ * cannot deadlock) while their running jobs are counted, so two instances cannot both take the
+ * last free slot. Kinds this registry does not know are left for a runner that does.
+ */
+export type ClaimedJob = JobRow & {
+  /** Seconds from due to claimed, by PostgreSQL's clock. */ waitedSeconds: number;
+};
+
+export async function claimDueJobs(
+  db: Database,
+  registry: JobRegistry,
+  options: ClaimOptions,
+): Promise<ClaimedJob[]> {
+  if (options.limit < 1 || registry.kinds.length === 0) return [];
+  if (options.ids && options.ids.length === 0) return [];
+  return db.transaction(async (tx) => {
+    const cap = groupCapOf(registry);
+    const candidates = await tx
+      .select({ id: jobs.id, kind: jobs.kind, group: jobs.group })
+      .from(jobs)
+      .where(
+        and(
+          eq(jobs.state, "pending"),
+          lte(jobs.runAt, sql`now()`),
+          inArray(jobs.kind, [...registry.kinds]),
+          options.ids ? inArray(jobs.id, [...options.ids]) : undefined,
+          // A cheap pre-filter so a full group's backlog does not crowd out other groups' jobs;
+          // the count under the group's lock below is what enforces the cap.
+          cap
+            ? sql`(${jobs.group} is null or ${cap} is null or (select count(*) from ${jobs} as running where running.state = 'running' and running.group_key = ${jobs.group}) < ${cap})`
+            : undefined,
+        ),
+      )
+      .orderBy(asc(jobs.runAt))
+      .limit(options.limit)
+      .for("update", { skipLocked: true });
+    if (candidates.length === 0) return [];
+
+    const capped = [
+      ...new Set(
+        candidates
+          .filter((job) => job.group !== null && registry.get(job.kind)?.groupConcurrency !== undefined)
+          .map((job) => job.group as string),
+      ),
+    ].sort();
+    const runningInGroup = new Map<string, number>();
+    if (capped.length > 0) {
+      for (const group of capped)
+        await tx.execute(sql`select pg_advisory_xact_lock(${JOB_GROUP_LOCK}::int, hashtext(${group}))`);
+      const running = await tx
+        .select({ group: jobs.group, running: sql<number>`count(*)::int` })
+        .from(jobs)
+        .where(and(eq(jobs.state, "running"), inArray(jobs.group, capped)))
+        .groupBy(jobs.group);
+      for (const group of capped)
+        runningInGroup.set(group, running.find((row) => row.group === group)?.running ?? 0);
+    }
+    const chosen = candidates.filter((job) => {
+      const running = job.group === null ? undefined : runningInGroup.get(job.group);
+      if (running === undefined || job.group === null) return true;
+      const cap = registry.get(job.kind)?.groupConcurrency ?? Number.POSITIVE_INFINITY;
+      if (running >= cap) return false;
+      runningInGroup.set(job.group, running + 1);
+      return true;
+    });
+    if (chosen.length === 0) return [];
+
+    return tx
+      .update(jobs)
+      .set({
+        state: "running",
+        attempts: sql`${jobs.attempts} + 1`,
+        leaseExpiresAt: sql`now() + ${leaseExpression(registry)} * interval '1 millisecond'`,
+        updatedAt: sql`now()`,
+      })
+      .where(
+        inArray(
+          jobs.id,
+          chosen.map((job) => job.id),
+        ),
+      )
+      .returning({
+        ...getTableColumns(jobs),
+        waitedSeconds: sql<number>`extract(epoch from now() - ${jobs.runAt})::float8`,
+      });
+  });
+}
+
+/** `case kind when 'a' then 1 … end`: the cap of each capped kind, null for the others. */
+function groupCapOf(registry: JobRegistry): SQL | undefined {
+  const cases = registry.kinds.flatMap((kind) => {
+    const cap = registry.get(kind)?.groupConcurrency;
+    return cap === undefined ? [] : [sql`when ${kind} then ${cap}::int`];
+  });
+  if (cases.length === 0) return undefined;
+  return sql`(case ${jobs.kind} ${sql.join(cases, sql` `)} end)`;
+}
+
+function leaseExpression(registry: JobRegistry): SQL {
+  const cases = registry.kinds.map(
+    (kind) =>
+      sql`when ${kind} then ${(registry.get(kind)?.timeoutMs ?? DEFAULT_JOB_TIMEOUT_MS) + LEASE_MARGIN_MS}::int`,
+  );
+  return sql`(case ${jobs.kind} ${sql.join(cases, sql` `)} end)`;
+}
