@@ -9,3 +9,4 @@ export * from "./tables/jobs.ts";
 export * from "./tables/teams.ts";
 export * from "./tables/tickets.ts";
 export * from "./tables/users.ts";
+export * from "./tables/webhooks.ts";

@@ -1,5 +1,8 @@
 import { asc, count, isNull } from "drizzle-orm";
 import { events } from "../../db/schema.ts";
+import type { Deps } from "../../deps.ts";
+import { pruneDeliveryLog } from "../webhooks/deliveries.ts";
+import { fanOutQuietly } from "../webhooks/fanout.ts";
 import { pruneEvents } from "./prune.ts";
 import { type EventDeps, publishAndMark } from "./publish.ts";
 
@@ -42,10 +45,11 @@ export async function relayUnpublished(deps: EventDeps, options: RelayOptions = 
 
 /**
  * One maintenance pass (a Node loop turn or a cron tick): relay, report what is left unpublished
- * (it grows while Redis is down), then prune. Never throws.
+ * (it grows while Redis is down), fan events out to webhooks, then prune the outbox and the
+ * webhook log. Never throws.
  */
 export async function relayAndPrune(
-  deps: EventDeps,
+  deps: EventDeps & Partial<Pick<Deps, "jobs">>,
   options: RelayOptions & { prune?: boolean } = {},
 ): Promise<void> {
   try {
@@ -59,11 +63,17 @@ export async function relayAndPrune(
     // Only the database can fail here, and a relay that could not reach it has just said so.
     deps.logger.debug("event backlog not counted", { error });
   }
+  await fanOutQuietly(deps, { countBacklog: true });
   if (options.prune === false) return;
   try {
     await pruneEvents(deps);
   } catch (error) {
     deps.logger.warn("event pruning failed; retrying on the next run", { error });
+  }
+  try {
+    await pruneDeliveryLog(deps);
+  } catch (error) {
+    deps.logger.warn("webhook log pruning failed; retrying on the next run", { error });
   }
 }
 

@@ -6,7 +6,7 @@ export type JobKind = `${string}.${string}`;
 /** What a handler may use: no request, no password hashing. On Workers `db` belongs to one message. */
 export type JobDeps = Pick<
   Deps,
-  "config" | "db" | "redis" | "clock" | "logger" | "metrics" | "jobs" | "waitUntil"
+  "config" | "db" | "redis" | "clock" | "logger" | "metrics" | "jobs" | "waitUntil" | "webhooks"
 >;
 
 export type JobResult =
