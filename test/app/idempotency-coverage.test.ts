@@ -19,6 +19,9 @@ const TOKEN_ENDPOINTS = new Set([
   "/v1/auth/logout-all",
   "/v1/auth/password",
   "/v1/events/tokens",
+  // Their answers carry a webhook signing secret, which a stored replay would keep in Redis.
+  "/v1/webhooks",
+  "/v1/webhooks/{id}/rotate-secret",
 ]);
 
 describe("Idempotency-Key", () => {

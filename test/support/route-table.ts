@@ -9,6 +9,7 @@ import { EVENT_ROUTES } from "./routes/events.ts";
 import type { Api, Caller, Prepared } from "./routes/scene.ts";
 import { TEAM_ROUTES } from "./routes/teams.ts";
 import { TICKET_ROUTES } from "./routes/tickets.ts";
+import { WEBHOOK_ROUTES } from "./routes/webhooks.ts";
 
 export type { Api, Caller, Prepared } from "./routes/scene.ts";
 
@@ -50,6 +51,7 @@ export const PROTECTED_ROUTES: readonly ProtectedRoute[] = [
   ...ASSIGNMENT_ROUTES,
   ...AUDIT_ROUTES,
   ...EVENT_ROUTES,
+  ...WEBHOOK_ROUTES,
 ];
 
 /** The request a role makes: its own resources when allowed, the static stand-in otherwise. */
