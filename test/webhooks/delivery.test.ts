@@ -310,19 +310,31 @@ describe("the SSRF guard at delivery time", () => {
   });
   afterAll(() => guarded.close());
 
-  it("refuses a private address literal when the endpoint is made", async () => {
+  it("refuses a private address or an internal name when the endpoint is made (422), and URLs the document does not take (400)", async () => {
     const owner = (await signedIn(guarded, "admin")).session;
+    const post = (url: string) =>
+      guarded.app.request("/v1/webhooks", jsonRequest("POST", { url }, owner.headers));
     for (const url of [
       "http://127.0.0.1:8080/",
-      "http://[::ffff:169.254.169.254]/",
       "http://localhost/",
       "http://10.0.0.5/",
+      "https://metadata.google.internal/",
     ]) {
-      const response = await guarded.app.request("/v1/webhooks", jsonRequest("POST", { url }, owner.headers));
-      expect(response.status, url).toBe(400);
-      const problem = (await response.json()) as { errors: { path: string }[] };
+      const response = await post(url);
+      expect(response.status, url).toBe(422);
+      const problem = (await response.json()) as { code: string; errors: { path: string }[] };
+      expect(problem.code).toBe("webhook_target_refused");
       expect(problem.errors[0]?.path).toBe("body.url");
     }
+    for (const url of [
+      "http://[::ffff:169.254.169.254]/",
+      "http://user:pass@hooks.example.com/",
+      "ftp://hooks.example.com/",
+    ]) {
+      const response = await post(url);
+      expect(response.status, url).toBe(400);
+    }
+    expect((await post("https://hooks.example.com/fine")).status).toBe(201);
   });
 
   it("refuses, at delivery, a name that resolves to this machine: the receiver is never reached", async () => {

@@ -3,7 +3,7 @@ import type { Config } from "../../config/schema.ts";
 import type { Database } from "../../db/database.ts";
 import { teams, webhookEndpoints } from "../../db/schema.ts";
 import type { Actor } from "../../lib/actor.ts";
-import { ForbiddenError, NotFoundError, ValidationError } from "../../lib/errors.ts";
+import { AppError, ForbiddenError, NotFoundError, ValidationError } from "../../lib/errors.ts";
 import { teamsLedBy } from "../tickets/access.ts";
 import { refusedHostReason } from "./addresses.ts";
 import type { WebhookEndpoint } from "./schemas.ts";
@@ -76,14 +76,25 @@ export async function assertMayConfigure(
     ]);
 }
 
-/** https:// in staging and production; never an internal name or a refused address literal. */
+/**
+ * A well-formed URL this deployment will not call: http:// in staging and production, an internal
+ * name or a refused address literal (the SSRF guard). 422 naming the field: the value's form is
+ * fine, the policy refuses it.
+ */
 export function assertTargetAllowed(config: Config, url: string): void {
   const parsed = new URL(url);
   const deployed = config.NODE_ENV === "staging" || config.NODE_ENV === "production";
-  if (deployed && parsed.protocol !== "https:")
-    throw new ValidationError([{ path: "body.url", message: "must be https://" }]);
-  if (parsed.username || parsed.password)
-    throw new ValidationError([{ path: "body.url", message: "must not carry credentials" }]);
+  if (deployed && parsed.protocol !== "https:") throw refusedTarget("must be https://");
   const reason = config.WEBHOOK_ALLOW_PRIVATE_TARGETS ? null : refusedHostReason(parsed.hostname);
-  if (reason) throw new ValidationError([{ path: "body.url", message: `refused target: ${reason}` }]);
+  if (reason) throw refusedTarget(`refused target: ${reason}`);
+}
+
+function refusedTarget(message: string): AppError {
+  return new AppError({
+    status: 422,
+    code: "webhook_target_refused",
+    title: "Webhook target refused",
+    detail: `This server does not send webhooks there: ${message}.`,
+    errors: [{ path: "body.url", message }],
+  });
 }

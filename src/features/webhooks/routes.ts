@@ -56,7 +56,7 @@ const create = createRoute({
   request: { body: jsonBody(CreateWebhookEndpoint) },
   responses: {
     201: jsonContent(WebhookEndpointWithSecret, "The new endpoint with its signing secret"),
-    ...problemResponses(400, 401, 403, 413, 415, 429, 503),
+    ...problemResponses(400, 401, 403, 413, 415, 422, 429, 503),
   },
 });
 
@@ -86,7 +86,7 @@ const update = createRoute({
   request: { params: WebhookRef, headers: IfMatch, body: jsonBody(UpdateWebhookEndpoint) },
   responses: {
     200: jsonContent(WebhookEndpoint, "The updated endpoint"),
-    ...problemResponses(400, 401, 403, 404, 412, 413, 415, 429, 503),
+    ...problemResponses(400, 401, 403, 404, 412, 413, 415, 422, 429, 503),
   },
 });
 

@@ -4,12 +4,25 @@ import { dateTimeInput } from "../../lib/date-time.ts";
 import { ListQuery, listOf } from "../../lib/list.ts";
 
 const EventTypeName = z.enum(eventTypes);
+/**
+ * http(s), a DNS name (its last label starting with a letter, so never read as an address) or a
+ * dotted IPv4 address, an optional port, a plain path: no credentials, query or fragment, nothing
+ * a URL parser could read two ways. IPv6 literals are not taken.
+ */
+const OCTET = "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])";
+const LABEL = "[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*";
+const PORT = "(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3})";
+const WEBHOOK_URL_PATTERN = `^https?://(?:(?:${LABEL}\\.)*[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*|(?:${OCTET}\\.){3}${OCTET})(?::${PORT})?(?:/[A-Za-z0-9._~/-]*)?$`;
 const WebhookUrl = z
   .url({ protocol: /^https?$/ })
   .max(2048)
+  .regex(new RegExp(WEBHOOK_URL_PATTERN))
   .openapi({
     example: "https://hooks.example.com/tixgenius",
-    description: "https:// only in staging and production; never a private, loopback or metadata address",
+    format: "uri",
+    pattern: WEBHOOK_URL_PATTERN,
+    description:
+      "https:// only in staging and production (422 otherwise); a private, loopback, link-local or metadata address or an internal name is refused (422 `webhook_target_refused`)",
   });
 const EventTypeList = z
   .array(EventTypeName)
