@@ -1,16 +1,21 @@
-import type { ExecutionContext, ScheduledController } from "@cloudflare/workers-types";
+import type { ExecutionContext, MessageBatch, ScheduledController } from "@cloudflare/workers-types";
+import { createRedisClient } from "./adapters/redis.ts";
 import { createApp } from "./app.ts";
 import { ConfigError } from "./config/parse.ts";
+import { jobRegistry } from "./features/jobs/registry.ts";
 import { createLogger } from "./lib/logger.ts";
 import { PROBLEM_CONTENT_TYPE } from "./lib/problem.ts";
 import { parseWorkerConfig, type WorkerEnv } from "./worker/config.ts";
 import { createWorkerDepsProvider } from "./worker/dependencies.ts";
+import { createJobQueueHandler, workerJobQueue } from "./worker/jobs.ts";
+import { workerMetrics } from "./worker/metrics.ts";
 import { createScheduledHandler, type ScheduledHandler } from "./worker/scheduled.ts";
 
 type Handle = (request: Request, env: WorkerEnv, ctx: ExecutionContext) => Response | Promise<Response>;
 interface Handlers {
   fetch: Handle;
   scheduled: ScheduledHandler;
+  queue: (batch: MessageBatch<unknown>, ctx: ExecutionContext) => Promise<void>;
 }
 
 // workerd hands every request of an isolate the same env object, so it is parsed once per isolate;
@@ -31,16 +36,34 @@ function buildHandlers(env: WorkerEnv): Handlers {
     const config = parseWorkerConfig(env);
     const logger = createLogger(config.LOG_LEVEL);
     const app = createApp(createWorkerDepsProvider(config, env, logger));
+    const metrics = workerMetrics(env);
     return {
       fetch: (request, requestEnv, ctx) => app.fetch(request, requestEnv, ctx),
-      scheduled: createScheduledHandler(config, env, logger),
+      scheduled: createScheduledHandler(config, env, logger, jobRegistry),
+      queue: createJobQueueHandler({
+        config,
+        env,
+        logger,
+        metrics,
+        redis: createRedisClient(
+          { url: config.UPSTASH_REDIS_REST_URL, token: config.UPSTASH_REDIS_REST_TOKEN },
+          metrics,
+        ),
+        registry: jobRegistry,
+        queue: workerJobQueue(env),
+      }),
     };
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     // The message names the bad keys and why, never their values; it is logged once per isolate.
     createLogger("error").error("invalid configuration", { problems: error.problems });
-    // A misconfigured Worker has nothing to relay with; the problem is already logged.
-    return { fetch: refuseMisconfigured, scheduled: () => {} };
+    // A misconfigured Worker has nothing to relay or run jobs with; the problem is already logged.
+    // Its messages are retried, and dead-lettered if it stays misconfigured.
+    return {
+      fetch: refuseMisconfigured,
+      scheduled: () => {},
+      queue: async (batch) => batch.retryAll({ delaySeconds: 60 }),
+    };
   }
 }
 
@@ -68,5 +91,9 @@ export default {
   /** Cron trigger: relays unpublished live events and prunes old ones (src/worker/scheduled.ts). */
   scheduled(controller: ScheduledController, env: WorkerEnv, ctx: ExecutionContext): void {
     handlersFor(env).scheduled(controller, ctx);
+  },
+  /** Queue consumer of JOBS_QUEUE: runs background jobs (src/worker/jobs.ts, docs/JOBS.md). */
+  queue(batch: MessageBatch<unknown>, env: WorkerEnv, ctx: ExecutionContext): Promise<void> {
+    return handlersFor(env).queue(batch, ctx);
   },
 };

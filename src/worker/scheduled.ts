@@ -1,31 +1,66 @@
 import type { ExecutionContext, ScheduledController } from "@cloudflare/workers-types";
 import { createRequestDatabase } from "../adapters/database/request-scoped.ts";
 import { createRedisClient } from "../adapters/redis.ts";
+import { createWorkerWebhookTransport } from "../adapters/webhooks/worker.ts";
+import { systemClock } from "../deps.ts";
 import { relayAndPrune } from "../features/events/relay.ts";
+import { dispatchJobs } from "../features/jobs/dispatch.ts";
+import type { JobRegistry } from "../features/jobs/handlers.ts";
+import { maintainJobs } from "../features/jobs/maintenance.ts";
 import type { Logger } from "../lib/logger.ts";
 import type { WorkerConfig, WorkerEnv } from "./config.ts";
+import { createQueueJobKicker, workerJobQueue } from "./jobs.ts";
 import { workerMetrics } from "./metrics.ts";
 
 export type ScheduledHandler = (controller: ScheduledController, ctx: ExecutionContext) => void;
 
 /**
- * The cron trigger (wrangler.toml `[triggers]`, every minute) is the Workers relay: each tick
- * publishes what publish-after-commit left unpublished and prunes expired events. Like a request,
- * the tick gets its own database client; its work runs under waitUntil.
+ * The cron trigger (wrangler.toml `[triggers]`, every minute) is the Workers relay and the job
+ * engine's safety net: each tick publishes what publish-after-commit left unpublished, prunes
+ * expired events and finished jobs, gives back jobs whose runner died (expired leases), and sends
+ * the Queue every job owed a message (a lost send after commit, a dead-lettered message). Like a
+ * request, the tick gets its own database client; its work runs under waitUntil.
  */
 export function createScheduledHandler(
   config: WorkerConfig,
   env: WorkerEnv,
   logger: Logger,
+  registry: JobRegistry,
 ): ScheduledHandler {
   const metrics = workerMetrics(env);
   const redis = createRedisClient(
     { url: config.UPSTASH_REDIS_REST_URL, token: config.UPSTASH_REDIS_REST_TOKEN },
     metrics,
   );
+  const queue = workerJobQueue(env);
+  const webhooks = createWorkerWebhookTransport({
+    allowPrivateTargets: config.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+  });
   return (controller, ctx) => {
     const db = createRequestDatabase(env.HYPERDRIVE?.connectionString ?? config.DATABASE_URL, metrics);
     const tick = logger.child({ cron: controller.cron, scheduledTime: controller.scheduledTime });
-    ctx.waitUntil(relayAndPrune({ config, logger: tick, metrics, redis, db }));
+    const waitUntil = (work: Promise<unknown>) =>
+      ctx.waitUntil(work.catch((error: unknown) => tick.error("background task failed", { error })));
+    const jobDeps = {
+      config,
+      db,
+      redis,
+      clock: systemClock,
+      logger: tick,
+      metrics,
+      webhooks,
+      jobs: createQueueJobKicker({ db, logger: tick }, registry, queue, waitUntil),
+      waitUntil,
+    };
+    // The relay pass also fans events out to webhooks; its jobs go straight to the queue.
+    ctx.waitUntil(relayAndPrune({ config, logger: tick, metrics, redis, db, jobs: jobDeps.jobs }));
+    ctx.waitUntil(
+      (async () => {
+        await maintainJobs(jobDeps, registry);
+        await dispatchJobs(jobDeps, registry, queue, { resendLost: true }).catch((error: unknown) =>
+          tick.warn("sending jobs to the queue failed; retrying on the next tick", { error }),
+        );
+      })(),
+    );
   };
 }

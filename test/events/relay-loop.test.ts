@@ -85,7 +85,7 @@ describe("the Node relay loop", () => {
 });
 
 describe("the Node door", () => {
-  it("starts the relay loop and stops it on SIGTERM before releasing the database", async () => {
+  it("starts the relay and job loops and stops them on SIGTERM before releasing the database", async () => {
     const dataDir = await mkdtemp(join(tmpdir(), "tixgenius-relay-"));
     const port = await freePort();
     let output = "";
@@ -123,6 +123,10 @@ describe("the Node door", () => {
     expect(messages).toContain("event relay started");
     expect(messages.indexOf("event relay stopped")).toBeGreaterThan(messages.indexOf("shutting down"));
     expect(messages.indexOf("event relay stopped")).toBeLessThan(messages.indexOf("shutdown complete"));
+    // The job loop (src/node/job-loop.ts) starts and stops beside the relay.
+    expect(messages).toContain("job loop started");
+    expect(messages.indexOf("job loop stopped")).toBeGreaterThan(messages.indexOf("shutting down"));
+    expect(messages.indexOf("job loop stopped")).toBeLessThan(messages.indexOf("shutdown complete"));
     expect(messages.filter((msg) => msg.includes("failed"))).toEqual([]);
   }, 45_000);
 });

@@ -1,6 +1,7 @@
 import { asc, count, isNull } from "drizzle-orm";
 import { events } from "../../db/schema.ts";
 import type { Deps } from "../../deps.ts";
+import { pruneJobs } from "../jobs/prune.ts";
 import { pruneDeliveryLog } from "../webhooks/deliveries.ts";
 import { fanOutQuietly } from "../webhooks/fanout.ts";
 import { pruneEvents } from "./prune.ts";
@@ -45,8 +46,8 @@ export async function relayUnpublished(deps: EventDeps, options: RelayOptions = 
 
 /**
  * One maintenance pass (a Node loop turn or a cron tick): relay, report what is left unpublished
- * (it grows while Redis is down), fan events out to webhooks, then prune the outbox and the
- * webhook log. Never throws.
+ * (it grows while Redis is down), fan events out to webhooks, then prune old events, finished
+ * jobs and the webhook log. Never throws.
  */
 export async function relayAndPrune(
   deps: EventDeps & Partial<Pick<Deps, "jobs">>,
@@ -69,6 +70,12 @@ export async function relayAndPrune(
     await pruneEvents(deps);
   } catch (error) {
     deps.logger.warn("event pruning failed; retrying on the next run", { error });
+  }
+  // Finished background jobs share the pass: one sweep of old rows per minute on both runtimes.
+  try {
+    await pruneJobs(deps);
+  } catch (error) {
+    deps.logger.warn("job pruning failed; retrying on the next run", { error });
   }
   try {
     await pruneDeliveryLog(deps);

@@ -38,7 +38,6 @@ export async function claimDueJobs(
   if (options.limit < 1 || registry.kinds.length === 0) return [];
   if (options.ids && options.ids.length === 0) return [];
   return db.transaction(async (tx) => {
-    const cap = groupCapOf(registry);
     const candidates = await tx
       .select({ id: jobs.id, kind: jobs.kind, group: jobs.group })
       .from(jobs)
@@ -50,9 +49,7 @@ export async function claimDueJobs(
           options.ids ? inArray(jobs.id, [...options.ids]) : undefined,
           // A cheap pre-filter so a full group's backlog does not crowd out other groups' jobs;
           // the count under the group's lock below is what enforces the cap.
-          cap
-            ? sql`(${jobs.group} is null or ${cap} is null or (select count(*) from ${jobs} as running where running.state = 'running' and running.group_key = ${jobs.group}) < ${cap})`
-            : undefined,
+          groupHasRoom(registry),
         ),
       )
       .orderBy(asc(jobs.runAt))
@@ -60,32 +57,15 @@ export async function claimDueJobs(
       .for("update", { skipLocked: true });
     if (candidates.length === 0) return [];
 
-    const capped = [
-      ...new Set(
-        candidates
-          .filter((job) => job.group !== null && registry.get(job.kind)?.groupConcurrency !== undefined)
-          .map((job) => job.group as string),
-      ),
-    ].sort();
-    const runningInGroup = new Map<string, number>();
-    if (capped.length > 0) {
+    const chosen = await withinGroupCaps(registry, candidates, async (capped) => {
+      // In a fixed order, so that claimers cannot deadlock on each other's groups.
       for (const group of capped)
         await tx.execute(sql`select pg_advisory_xact_lock(${JOB_GROUP_LOCK}::int, hashtext(${group}))`);
-      const running = await tx
-        .select({ group: jobs.group, running: sql<number>`count(*)::int` })
+      return tx
+        .select({ group: jobs.group, busy: sql<number>`count(*)::int` })
         .from(jobs)
         .where(and(eq(jobs.state, "running"), inArray(jobs.group, capped)))
         .groupBy(jobs.group);
-      for (const group of capped)
-        runningInGroup.set(group, running.find((row) => row.group === group)?.running ?? 0);
-    }
-    const chosen = candidates.filter((job) => {
-      const running = job.group === null ? undefined : runningInGroup.get(job.group);
-      if (running === undefined || job.group === null) return true;
-      const cap = registry.get(job.kind)?.groupConcurrency ?? Number.POSITIVE_INFINITY;
-      if (running >= cap) return false;
-      runningInGroup.set(job.group, running + 1);
-      return true;
     });
     if (chosen.length === 0) return [];
 
@@ -108,6 +88,41 @@ export async function claimDueJobs(
         waitedSeconds: sql<number>`extract(epoch from now() - ${jobs.runAt})::float8`,
       });
   });
+}
+
+/**
+ * Keeps, in order, the candidates their group's cap still allows: `countBusy` is given the capped
+ * groups (sorted) and tells how many slots each already uses.
+ */
+export async function withinGroupCaps<T extends { kind: string; group: string | null }>(
+  registry: JobRegistry,
+  candidates: readonly T[],
+  countBusy: (groups: string[]) => Promise<{ group: string | null; busy: number }[]>,
+): Promise<T[]> {
+  const capped = [
+    ...new Set(
+      candidates
+        .filter((job) => job.group !== null && registry.get(job.kind)?.groupConcurrency !== undefined)
+        .map((job) => job.group as string),
+    ),
+  ].sort();
+  if (capped.length === 0) return [...candidates];
+  const busy = new Map<string, number>(capped.map((group) => [group, 0]));
+  for (const row of await countBusy(capped)) if (row.group !== null) busy.set(row.group, row.busy);
+  return candidates.filter((job) => {
+    const used = job.group === null ? undefined : busy.get(job.group);
+    if (used === undefined || job.group === null) return true;
+    if (used >= (registry.get(job.kind)?.groupConcurrency ?? Number.POSITIVE_INFINITY)) return false;
+    busy.set(job.group, used + 1);
+    return true;
+  });
+}
+
+/** Not a full group (read without a lock: a filter, not the guarantee). Undefined when no kind has a cap. */
+export function groupHasRoom(registry: JobRegistry): SQL | undefined {
+  const cap = groupCapOf(registry);
+  if (!cap) return undefined;
+  return sql`(${jobs.group} is null or ${cap} is null or (select count(*) from ${jobs} as running where running.state = 'running' and running.group_key = ${jobs.group}) < ${cap})`;
 }
 
 /** `case kind when 'a' then 1 … end`: the cap of each capped kind, null for the others. */

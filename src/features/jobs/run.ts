@@ -20,6 +20,11 @@ export type JobOutcome =
 export interface RunOptions {
   /** Jitter's random source; tests pin it. */
   random?: () => number;
+  /**
+   * The runner hands a retry back to its queue itself (a Queue message's retry with the delay):
+   * the row is recorded as sent, so nobody sends it a second message.
+   */
+  retryStaysSent?: boolean;
 }
 
 /**
@@ -41,7 +46,7 @@ export async function runClaimedJob(
     ? await runWithTimeout(deps, definition, job)
     : ({ outcome: "failed", error: `no handler for job kind ${job.kind}` } as const);
   const runSeconds = (performance.now() - startedAt) / 1000;
-  const outcome = await recordResult(deps, definition, job, result, options.random);
+  const outcome = await recordResult(deps, definition, job, result, options);
   if (outcome.outcome !== "lost") deps.metrics.jobRun(job.kind, outcome.outcome, runSeconds);
   if (outcome.outcome === "failed" && outcome.exhausted && definition?.onExhausted) {
     try {
@@ -88,7 +93,7 @@ async function recordResult(
   definition: JobDefinition | undefined,
   job: JobRow,
   result: JobResult,
-  random?: () => number,
+  { random, retryStaysSent }: RunOptions,
 ): Promise<JobOutcome> {
   const ours = and(eq(jobs.id, job.id), eq(jobs.state, "running"), eq(jobs.attempts, job.attempts));
   const common = { leaseExpiresAt: null, updatedAt: sql`now()` };
@@ -115,7 +120,7 @@ async function recordResult(
         ...common,
         state: "pending",
         lastError: error,
-        sentAt: null,
+        sentAt: retryStaysSent ? sql`now()` : null,
         runAt: sql`now() + ${delay}::float8 * interval '1 second'`,
       })
       .where(ours)

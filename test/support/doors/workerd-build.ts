@@ -12,6 +12,9 @@ export interface WorkerdBuild {
   modules: { type: "ESModule" | "CompiledWasm"; path: string }[];
   compatibilityDate: string;
   compatibilityFlags: string[];
+  /** wrangler.toml's queues: binding → queue name, and the queues the Worker consumes. */
+  queueProducers: Record<string, string>;
+  queueConsumers: string[];
 }
 
 const root = join(dirname(new URL(import.meta.url).pathname), "../../..");
@@ -61,6 +64,13 @@ export default async function setup(project: TestProject) {
     ],
     compatibilityDate: config.compatibility_date,
     compatibilityFlags: config.compatibility_flags,
+    queueProducers: Object.fromEntries(
+      (config.queues.producers ?? []).map((producer: { binding: string; queue: string }) => [
+        producer.binding,
+        producer.queue,
+      ]),
+    ),
+    queueConsumers: (config.queues.consumers ?? []).map((consumer: { queue: string }) => consumer.queue),
   });
   return () => rm(outdir, { recursive: true, force: true });
 }

@@ -36,6 +36,9 @@ export async function openWorkerdDoor(options: WorkerdDoorOptions): Promise<Work
       compatibilityDate: options.build.compatibilityDate,
       compatibilityFlags: options.build.compatibilityFlags,
       bindings: options.bindings,
+      // The job queue as wrangler.toml declares it: the Worker sends to it and consumes it.
+      queueProducers: options.build.queueProducers,
+      queueConsumers: options.build.queueConsumers,
       // Offline: no lookup of request.cf data.
       cf: false,
       handleStructuredLogs: ({ level, message }) => {
