@@ -141,9 +141,10 @@ export async function redeliverFailed(deps: Deps, actor: Actor, endpointId: stri
 
 /** A `webhook.ping` to the endpoint, delivered and logged like any event (enabled or not). */
 export async function sendTestEvent(deps: Deps, actor: Actor, endpointId: string) {
-  const endpoint = await loadManagedEndpoint(deps.db, actor, endpointId);
   const messageId = `msg_${crypto.randomUUID()}`;
   const row = await deps.db.transaction(async (tx) => {
+    // Locked: an endpoint deleted meanwhile is a 404, not a foreign-key violation.
+    const endpoint = await loadManagedEndpoint(tx, actor, endpointId, true);
     const [created] = (await tx
       .insert(webhookDeliveries)
       .values({

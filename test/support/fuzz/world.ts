@@ -81,6 +81,7 @@ export async function buildFuzzWorld(ctx: TestContext): Promise<FuzzWorld> {
     foreignTickets.map((ticket) => addComment(ctx, victim.session, ticket.id)),
   );
   const victimSessionId = await currentSessionId(ctx, victim.session);
+  const ownWebhook = await webhookWithDelivery(ctx, actors.admin.session, ownTeam.id);
 
   return {
     actors,
@@ -93,6 +94,7 @@ export async function buildFuzzWorld(ctx: TestContext): Promise<FuzzWorld> {
       ownTicket.id,
       ownComment.id,
       devTicket.id,
+      ownWebhook.id,
       victim.user.id,
       victimManager.user.id,
       victimDeveloper.user.id,
@@ -113,6 +115,8 @@ export async function buildFuzzWorld(ctx: TestContext): Promise<FuzzWorld> {
       categories: [ownCategory.id],
       comments: [ownComment.id],
       developers: [otherDeveloper.user.id],
+      webhooks: [ownWebhook.id],
+      deliveries: [ownWebhook.deliveryId],
     }),
   };
 }
@@ -137,9 +141,15 @@ export async function renewScratch(
 }
 
 /** Field and path-segment names (`categoryId`, `/categories/{id}`) mapped to their kind's ids. */
-function idsByName(kinds: Record<"tickets" | "teams" | "categories" | "comments" | "developers", string[]>) {
+function idsByName(
+  kinds: Record<
+    "tickets" | "teams" | "categories" | "comments" | "developers" | "webhooks" | "deliveries",
+    string[]
+  >,
+) {
   return {
     ...kinds,
+    deliveryId: kinds.deliveries,
     members: kinds.developers,
     users: kinds.developers,
     ticketId: kinds.tickets,
@@ -151,4 +161,23 @@ function idsByName(kinds: Record<"tickets" | "teams" | "categories" | "comments"
     userId: kinds.developers,
     actorId: kinds.developers,
   };
+}
+
+/**
+ * A webhook endpoint of the actors' team (its lead manager may manage it too), disabled so that
+ * nothing is sent, with one logged test delivery for the delivery routes.
+ */
+async function webhookWithDelivery(ctx: TestContext, session: Session, teamId: string) {
+  const headers = { ...session.headers, "Content-Type": "application/json" };
+  const created = await ctx.app.request("/v1/webhooks", {
+    method: "POST",
+    headers,
+    body: JSON.stringify({ url: "https://hooks.example.com/fuzz", teamId, enabled: false }),
+  });
+  if (created.status !== 201) throw new Error(`webhook failed: ${created.status} ${await created.text()}`);
+  const { id } = (await created.json()) as { id: string };
+  const ping = await ctx.app.request(`/v1/webhooks/${id}/ping`, { method: "POST", headers: session.headers });
+  if (ping.status !== 202) throw new Error(`ping failed: ${ping.status} ${await ping.text()}`);
+  const { id: deliveryId } = (await ping.json()) as { id: string };
+  return { id, deliveryId };
 }
