@@ -175,7 +175,7 @@ async function benchSize(size: number): Promise<EndpointResult[]> {
     const patchScenario = allScenarios.find((scenario) => scenario.name.startsWith("PATCH /v1/tickets"));
     if (patchScenario && (!args.only || "webhooks".includes(args.only))) {
       console.log(`[${size}] webhooks`);
-      const probes = await sql<{ id: string; version: number }[]>`
+      const probes = () => sql<{ id: string; version: number }[]>`
         select t.id, t.version from tickets t join teams on teams.id = t.team_id
         where teams.name = 'Team 02' and t.deleted_at is null order by t.number asc limit 500`;
       webhooksBySize[size] = await measureWebhooks({

@@ -58,7 +58,8 @@ export async function measureWebhooks(options: {
   sql: postgres.Sql;
   caller: Caller;
   writes: () => Promise<Measurement>;
-  probes: { id: string; version: number }[];
+  /** Read after the first write run, which may have changed them. */
+  probes: () => Promise<{ id: string; version: number }[]>;
   rate: { perSecond: number; seconds: number };
 }): Promise<WebhookBench> {
   const { sql } = options;
@@ -69,7 +70,7 @@ export async function measureWebhooks(options: {
       await sql`insert into webhook_endpoints (url, secret) values (${receiver.url}, ${generateSigningSecret()})`;
     // Latency first, with no backlog: the saturating write run below queues more deliveries than
     // a loaded machine sends in minutes, and probes behind that queue would measure the queue.
-    const sent = await pacedPatches(options);
+    const sent = await pacedPatches({ ...options, probes: await options.probes() });
     await new Promise((resolve) => setTimeout(resolve, 10_000)); // stragglers
     const withEndpoints = await options.writes();
     const latencies: number[] = [];
