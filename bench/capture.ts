@@ -2,6 +2,7 @@ import { createBreachedPasswords } from "../src/adapters/breached-passwords.ts";
 import { createPostgresDatabase } from "../src/adapters/database/postgres.ts";
 import { createNativePasswordHasher } from "../src/adapters/passwords/native.ts";
 import { createNodeRedisClient } from "../src/adapters/redis-node.ts";
+import { createNodeWebhookTransport } from "../src/adapters/webhooks/node.ts";
 import { createApp } from "../src/app.ts";
 import { parseConfig } from "../src/config/parse.ts";
 import { type Deps, systemClock } from "../src/deps.ts";
@@ -59,6 +60,7 @@ export async function openCapture(serverEnv: Record<string, string>) {
         throw new Error("the capture sends no mail");
       },
     },
+    webhooks: createNodeWebhookTransport({ allowPrivateTargets: config.WEBHOOK_ALLOW_PRIVATE_TARGETS }),
     logger,
     metrics: noMetrics,
     // No job loop runs here: captured requests enqueue jobs, nothing runs them.

@@ -4,6 +4,7 @@ import { cpus, totalmem } from "node:os";
 import type { EventLatency } from "./event-latency.ts";
 import type { Settings } from "./measure.ts";
 import type { EndpointResult } from "./run.ts";
+import { type WebhookBench, webhooksTable } from "./webhook-delivery.ts";
 
 interface Report {
   started: Date;
@@ -12,6 +13,7 @@ interface Report {
   command: string;
   bySize: Record<string, EndpointResult[]>;
   eventsBySize: Record<string, EventLatency>;
+  webhooksBySize: Record<string, WebhookBench>;
 }
 
 function versionOf(command: string): string {
@@ -76,11 +78,17 @@ export function eventsTable(eventsBySize: Record<string, EventLatency>): string 
 export function writeResults(report: Report): void {
   const stamp = report.started.toISOString().replaceAll(":", "-").slice(0, 19);
   const file = `bench/results/${stamp}-${report.quick ? "quick" : "full"}.json`;
-  const table = [markdownTable(report.bySize), eventsTable(report.eventsBySize)].filter(Boolean).join("\n\n");
+  const table = [
+    markdownTable(report.bySize),
+    eventsTable(report.eventsBySize),
+    webhooksTable(report.webhooksBySize),
+  ]
+    .filter(Boolean)
+    .join("\n\n");
   mkdirSync("bench/results", { recursive: true });
   writeFileSync(
     file,
-    `${JSON.stringify({ date: report.started.toISOString(), command: report.command, machine: machine(), settings: report.settings, results: report.bySize, events: report.eventsBySize, table }, null, 2)}\n`,
+    `${JSON.stringify({ date: report.started.toISOString(), command: report.command, machine: machine(), settings: report.settings, results: report.bySize, events: report.eventsBySize, webhooks: report.webhooksBySize, table }, null, 2)}\n`,
   );
   console.log(`\n${table}\n\nwritten to ${file}`);
 }

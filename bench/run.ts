@@ -15,6 +15,7 @@ import { writeResults } from "./report.ts";
 import { buildScenarios, type Caller, ceilingRoute, refreshVersions } from "./scenarios.ts";
 import { BENCH_MANAGER } from "./seed.ts";
 import { serverCounters } from "./server-counters.ts";
+import { measureWebhooks, type WebhookBench } from "./webhook-delivery.ts";
 
 /**
  * `npm run bench [-- --quick] [--sizes 10000,100000] [--only <substring>] [--profile]`: the API
@@ -78,6 +79,8 @@ async function benchSize(size: number): Promise<EndpointResult[]> {
     JWT_SECRET: DEVELOPMENT_JWT_SECRET,
     ACCESS_TOKEN_TTL_SECONDS: "3600",
     LOG_LEVEL: "info",
+    // The webhook receivers of bench/webhook-delivery.ts listen on this machine.
+    WEBHOOK_ALLOW_PRIVATE_TARGETS: "true",
     ...unlimitedRateLimits(),
   };
   const processes: Started[] = [gateway];
@@ -91,9 +94,8 @@ async function benchSize(size: number): Promise<EndpointResult[]> {
     processes.push(api);
     await waitForHttp(`http://127.0.0.1:${PORTS.api}/health`);
     const caller = await login(`http://127.0.0.1:${PORTS.api}`);
-    const scenarios = (await buildScenarios(sql, caller)).filter(
-      (scenario) => !args.only || scenario.name.includes(args.only),
-    );
+    const allScenarios = await buildScenarios(sql, caller);
+    const scenarios = allScenarios.filter((scenario) => !args.only || scenario.name.includes(args.only));
     const captured: Captured[] = [];
     // Writes first (they run last), so the reads' captured bytes are what the reads will return.
     for (const scenario of [...scenarios].reverse()) {
@@ -188,6 +190,28 @@ async function benchSize(size: number): Promise<EndpointResult[]> {
       eventsBySize[size] = await measureEventLatency(`http://127.0.0.1:${PORTS.api}`, caller, probes, rate);
       console.log(`  ${JSON.stringify(eventsBySize[size])}`);
     }
+    const patchScenario = allScenarios.find((scenario) => scenario.name.startsWith("PATCH /v1/tickets"));
+    if (patchScenario && (!args.only || "webhooks".includes(args.only))) {
+      console.log(`[${size}] webhooks`);
+      const probes = () => sql<{ id: string; version: number }[]>`
+        select t.id, t.version from tickets t join teams on teams.id = t.team_id
+        where teams.name = 'Team 02' and t.deleted_at is null order by t.number asc limit 500`;
+      webhooksBySize[size] = await measureWebhooks({
+        baseUrl: `http://127.0.0.1:${PORTS.api}`,
+        sql,
+        caller,
+        probes,
+        // 10 PATCHes/s are 50 deliveries/s: within what one instance's job loop sends.
+        rate: { perSecond: 10, seconds: args.quick ? 10 : 30 },
+        writes: () =>
+          measure(
+            { url: `http://127.0.0.1:${PORTS.api}`, pid: api.pid, helperPid: gateway.pid },
+            () => refreshVersions(sql, patchScenario),
+            settings,
+          ),
+      });
+      console.log(`  ${JSON.stringify(webhooksBySize[size])}`);
+    }
     return results;
   } finally {
     await capture.close();
@@ -232,6 +256,7 @@ await Promise.all([
 ]);
 const bySize: Record<string, EndpointResult[]> = {};
 const eventsBySize: Record<string, EventLatency> = {};
+const webhooksBySize: Record<string, WebhookBench> = {};
 for (const size of sizes) bySize[size] = await benchSize(size);
 if (args.profile) console.log(`CPU profiles of the API process: ${PROFILE_DIR}`);
 writeResults({
@@ -241,4 +266,5 @@ writeResults({
   command: `npm run bench -- ${process.argv.slice(2).join(" ")}`.trim(),
   bySize,
   eventsBySize,
+  webhooksBySize,
 });

@@ -23,6 +23,7 @@ import { systemRoutes } from "./features/system/routes.ts";
 import { teamsRoutes } from "./features/teams/routes.ts";
 import { ticketsRoutes } from "./features/tickets/routes.ts";
 import { usersRoutes } from "./features/users/routes.ts";
+import { webhooksRoutes } from "./features/webhooks/routes.ts";
 import { validationHook } from "./lib/openapi.ts";
 import { limitBodySize } from "./middleware/body-limit.ts";
 import { corsFromOrigins } from "./middleware/cors.ts";
@@ -74,7 +75,8 @@ export function createApp(provider: DepsProvider) {
     .route("/v1/audit-log", auditRoutes)
     .route("/v1/events", eventsRoutes)
     .route("/v1/api-keys", apiKeysRoutes)
-    .route("/v1/notifications", notificationsRoutes);
+    .route("/v1/notifications", notificationsRoutes)
+    .route("/v1/webhooks", webhooksRoutes);
   mountApiDocs(app, provider.apiReferenceScript);
   // Internal: outside the OpenAPI document and the typed client, and absent without a token.
   if (provider.metricsExposition && config.METRICS_TOKEN) {

@@ -43,6 +43,32 @@ export interface Mailer {
   send(message: MailMessage): Promise<void>;
 }
 
+/** One webhook POST as the transport answers it: the status and the first bytes of the body. */
+export interface WebhookResponse {
+  status: number;
+  retryAfter: string | null;
+  /** At most `maxBodyBytes` of the answer; the rest is never read. */
+  body: string;
+}
+
+export interface WebhookRequest {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  timeoutMs: number;
+  maxBodyBytes: number;
+}
+
+/**
+ * POSTs a signed webhook to a public address only, never following redirects. Throws
+ * `WebhookTargetRefused` when the host is or resolves to an address the SSRF guard refuses, and
+ * any other error when the receiver could not be reached in time. On Node the connection is
+ * pinned to the address that was checked (no DNS rebinding between check and connect).
+ */
+export interface WebhookTransport {
+  post(request: WebhookRequest): Promise<WebhookResponse>;
+}
+
 /**
  * How committed jobs (src/features/jobs) reach a runner. On Node it wakes this instance's job loop,
  * which claims from PostgreSQL; on Workers it sends the due jobs' ids to the Cloudflare Queue
@@ -62,6 +88,7 @@ export interface Deps {
   passwords: PasswordHasher;
   breachedPasswords: BreachedPasswords;
   mailer: Mailer;
+  webhooks: WebhookTransport;
   logger: Logger;
   metrics: Metrics;
   jobs: JobKicker;

@@ -170,6 +170,15 @@ export const ConfigSchema = z.object({
     .default(72),
   RATE_LIMIT_PASSWORD_RESET: rateLimitPolicy.prefault("10/900"),
   RATE_LIMIT_MAIL_PER_ADDRESS: rateLimitPolicy.prefault("3/900"),
+  /** Lets webhooks reach loopback and private addresses (a receiver on this machine); development and test only. */
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: booleanFlag.default(false),
+  WEBHOOK_LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  /** How long the previous signing secret keeps signing after a rotation. */
+  WEBHOOK_SECRET_OVERLAP_HOURS: z.coerce.number().int().min(0).max(168).default(24),
+  /** An endpoint failing every attempt for this long is disabled. */
+  WEBHOOK_DISABLE_AFTER_DAYS: z.coerce.number().int().min(1).max(30).default(5),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(10_000).default(10_000),
+
   /** Node: how often the job loop looks for due jobs when kickJobs() did not wake it. */
   JOB_POLL_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
   /** Node: jobs one instance runs at once. */
@@ -229,6 +238,8 @@ export function crossKeyProblems(raw: Readonly<Record<string, unknown>>): { key:
     problems.push({ key: "JWT_SECRET", message: "is the development secret" });
   if (raw.EMBEDDED_GATEWAY === "true")
     problems.push({ key: "EMBEDDED_GATEWAY", message: "is for development only" });
+  if (raw.WEBHOOK_ALLOW_PRIVATE_TARGETS === "true")
+    problems.push({ key: "WEBHOOK_ALLOW_PRIVATE_TARGETS", message: "is for development and test only" });
   if (typeof raw.METRICS_TOKEN === "string" && raw.METRICS_TOKEN.length < 32)
     problems.push({
       key: "METRICS_TOKEN",

@@ -13,3 +13,4 @@ export * from "./tables/notifications.ts";
 export * from "./tables/teams.ts";
 export * from "./tables/tickets.ts";
 export * from "./tables/users.ts";
+export * from "./tables/webhooks.ts";

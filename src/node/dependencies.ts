@@ -3,6 +3,7 @@ import { createPgliteDatabase } from "../adapters/database/pglite.ts";
 import { createPostgresDatabase, type NodeDatabase } from "../adapters/database/postgres.ts";
 import { createNativePasswordHasher } from "../adapters/passwords/native.ts";
 import { createNodeRedisClient } from "../adapters/redis-node.ts";
+import { createNodeWebhookTransport } from "../adapters/webhooks/node.ts";
 import type { Config } from "../config/schema.ts";
 import { type Deps, type DepsProvider, systemClock } from "../deps.ts";
 import { type BackgroundTasks, createBackgroundTasks } from "../lib/background-tasks.ts";
@@ -61,6 +62,7 @@ export async function createNodeDependencies(config: Config, logger: Logger): Pr
     passwords: createNativePasswordHasher(),
     breachedPasswords: createBreachedPasswords(config, logger),
     mailer: mail.mailer,
+    webhooks: createNodeWebhookTransport({ allowPrivateTargets: config.WEBHOOK_ALLOW_PRIVATE_TARGETS }),
     logger,
     metrics,
     jobs: jobKicker,

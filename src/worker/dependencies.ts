@@ -3,6 +3,7 @@ import { createBreachedPasswords } from "../adapters/breached-passwords.ts";
 import { createRequestDatabase } from "../adapters/database/request-scoped.ts";
 import { createWasmPasswordHasher } from "../adapters/passwords/wasm.ts";
 import { createRedisClient } from "../adapters/redis.ts";
+import { createWorkerWebhookTransport } from "../adapters/webhooks/worker.ts";
 import { type ApiReferenceScript, type DepsProvider, systemClock } from "../deps.ts";
 import { jobRegistry } from "../features/jobs/registry.ts";
 import type { Logger } from "../lib/logger.ts";
@@ -24,6 +25,9 @@ export function createWorkerDepsProvider(config: WorkerConfig, env: WorkerEnv, l
   const passwords = createWasmPasswordHasher(argon2Wasm);
   const breachedPasswords = createBreachedPasswords(config, logger);
   const mailer = createWorkerMailer(config, logger);
+  const webhooks = createWorkerWebhookTransport({
+    allowPrivateTargets: config.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+  });
   const jobQueue = workerJobQueue(env);
   return {
     config,
@@ -43,6 +47,7 @@ export function createWorkerDepsProvider(config: WorkerConfig, env: WorkerEnv, l
         passwords,
         breachedPasswords,
         mailer,
+        webhooks,
         clock: systemClock,
         db,
         jobs: createQueueJobKicker({ db, logger }, jobRegistry, jobQueue, waitUntil),

@@ -2,6 +2,7 @@ import type { ExecutionContext, MessageBatch } from "@cloudflare/workers-types";
 import type { Redis } from "@upstash/redis";
 import { createQueueSender, isQueueProducer } from "../adapters/cloudflare-queue.ts";
 import { createRequestDatabase } from "../adapters/database/request-scoped.ts";
+import { createWorkerWebhookTransport } from "../adapters/webhooks/worker.ts";
 import { ConfigError } from "../config/parse.ts";
 import type { Database } from "../db/database.ts";
 import { type JobKicker, systemClock } from "../deps.ts";
@@ -66,6 +67,9 @@ export interface JobQueueContext {
 export function createJobQueueHandler(context: JobQueueContext) {
   const { config, env, logger, registry } = context;
   const mailer = createWorkerMailer(config, logger);
+  const webhooks = createWorkerWebhookTransport({
+    allowPrivateTargets: config.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+  });
   return async (batch: MessageBatch<unknown>, ctx: ExecutionContext): Promise<void> => {
     const newDb = () =>
       createRequestDatabase(env.HYPERDRIVE?.connectionString ?? config.DATABASE_URL, context.metrics);
@@ -88,6 +92,7 @@ export function createJobQueueHandler(context: JobQueueContext) {
           clock: systemClock,
           logger: logger.child({ jobId, messageId: message.id }),
           metrics: context.metrics,
+          webhooks,
           jobs: createQueueJobKicker({ db, logger }, registry, context.queue, waitUntil),
           waitUntil,
         };

@@ -1,6 +1,7 @@
 import type { ExecutionContext, ScheduledController } from "@cloudflare/workers-types";
 import { createRequestDatabase } from "../adapters/database/request-scoped.ts";
 import { createRedisClient } from "../adapters/redis.ts";
+import { createWorkerWebhookTransport } from "../adapters/webhooks/worker.ts";
 import { systemClock } from "../deps.ts";
 import { relayAndPrune } from "../features/events/relay.ts";
 import { dispatchJobs } from "../features/jobs/dispatch.ts";
@@ -35,6 +36,9 @@ export function createScheduledHandler(
   );
   const queue = workerJobQueue(env);
   const mailer = createWorkerMailer(config, logger);
+  const webhooks = createWorkerWebhookTransport({
+    allowPrivateTargets: config.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+  });
   return (controller, ctx) => {
     const db = createRequestDatabase(env.HYPERDRIVE?.connectionString ?? config.DATABASE_URL, metrics);
     const tick = logger.child({ cron: controller.cron, scheduledTime: controller.scheduledTime });
@@ -48,10 +52,12 @@ export function createScheduledHandler(
       clock: systemClock,
       logger: tick,
       metrics,
+      webhooks,
       jobs: createQueueJobKicker({ db, logger: tick }, registry, queue, waitUntil),
       waitUntil,
     };
-    ctx.waitUntil(relayAndPrune({ config, logger: tick, metrics, redis, db }));
+    // The relay pass also fans events out to webhooks; its jobs go straight to the queue.
+    ctx.waitUntil(relayAndPrune({ config, logger: tick, metrics, redis, db, jobs: jobDeps.jobs }));
     ctx.waitUntil(
       (async () => {
         await maintainJobs(jobDeps, registry);

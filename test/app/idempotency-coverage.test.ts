@@ -28,6 +28,9 @@ const TOKEN_ENDPOINTS = new Set([
   "/v1/auth/email-change/confirm",
   "/v1/auth/email-change/cancel",
   "/v1/invitations/accept",
+  // Their answers carry a webhook signing secret, which a stored replay would keep in Redis.
+  "/v1/webhooks",
+  "/v1/webhooks/{id}/rotate-secret",
 ]);
 
 describe("Idempotency-Key", () => {

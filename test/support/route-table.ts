@@ -13,6 +13,7 @@ import { NOTIFICATION_ROUTES } from "./routes/notifications.ts";
 import type { Api, Caller, Prepared } from "./routes/scene.ts";
 import { TEAM_ROUTES } from "./routes/teams.ts";
 import { TICKET_ROUTES } from "./routes/tickets.ts";
+import { WEBHOOK_ROUTES } from "./routes/webhooks.ts";
 
 export type { Api, Caller, Prepared } from "./routes/scene.ts";
 
@@ -62,6 +63,7 @@ export const PROTECTED_ROUTES: readonly ProtectedRoute[] = [
   ...EVENT_ROUTES,
   ...API_KEY_ROUTES,
   ...NOTIFICATION_ROUTES,
+  ...WEBHOOK_ROUTES,
 ];
 
 /** The request a role makes: its own resources when allowed, the static stand-in otherwise. */

@@ -6,6 +6,7 @@ import { createPgliteDatabase } from "../../src/adapters/database/pglite.ts";
 import { createPostgresDatabase, type NodeDatabase } from "../../src/adapters/database/postgres.ts";
 import { createNativePasswordHasher } from "../../src/adapters/passwords/native.ts";
 import { createNodeRedisClient } from "../../src/adapters/redis-node.ts";
+import { createNodeWebhookTransport } from "../../src/adapters/webhooks/node.ts";
 import { createApp } from "../../src/app.ts";
 import { parseConfig } from "../../src/config/parse.ts";
 import type { Config } from "../../src/config/schema.ts";
@@ -106,6 +107,7 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
     passwords: createNativePasswordHasher(),
     breachedPasswords: createBreachedPasswords(config, logger),
     mailer: options.mailer ?? noMailServer,
+    webhooks: createNodeWebhookTransport({ allowPrivateTargets: config.WEBHOOK_ALLOW_PRIVATE_TARGETS }),
     logger,
     metrics,
     jobs: jobKicker,

@@ -1,6 +1,7 @@
 import { and, asc, inArray, isNull, sql } from "drizzle-orm";
 import { events } from "../../db/schema.ts";
 import type { Deps } from "../../deps.ts";
+import { fanOutQuietly } from "../webhooks/fanout.ts";
 import { channelsOf, type EventRow, toEnvelope } from "./channels.ts";
 
 /** What publishing, relaying and pruning need: no request, no waitUntil. */
@@ -8,11 +9,11 @@ export type EventDeps = Pick<Deps, "db" | "redis" | "logger" | "config" | "metri
 type Tx = Parameters<Parameters<Deps["db"]["transaction"]>[0]>[0];
 
 /**
- * Called by a service once its transaction committed: publishing happens off the response path,
- * and its failure costs nothing but latency (the relay publishes what is left).
+ * Called by a service once its transaction committed: publishing and the webhook fan-out happen
+ * off the response path, and their failure costs nothing but latency (the relay does what is left).
  */
 export function publishAfterCommit(deps: Deps, ids: readonly number[]): void {
-  if (ids.length > 0) deps.waitUntil(publishEvents(deps, ids));
+  if (ids.length > 0) deps.waitUntil(publishEvents(deps, ids).then(() => fanOutQuietly(deps)));
 }
 
 /**

@@ -1,7 +1,10 @@
 import { asc, count, isNull } from "drizzle-orm";
 import { events } from "../../db/schema.ts";
+import type { Deps } from "../../deps.ts";
 import { pruneJobs } from "../jobs/prune.ts";
 import { pruneReadNotifications, sweepDueDates } from "../notifications/maintenance.ts";
+import { pruneDeliveryLog } from "../webhooks/deliveries.ts";
+import { fanOutQuietly } from "../webhooks/fanout.ts";
 import { pruneEvents } from "./prune.ts";
 import { type EventDeps, publishAndMark } from "./publish.ts";
 
@@ -44,11 +47,11 @@ export async function relayUnpublished(deps: EventDeps, options: RelayOptions = 
 
 /**
  * One maintenance pass (a Node loop turn or a cron tick): relay, report what is left unpublished
- * (it grows while Redis is down), then prune old events and finished jobs, remind of due dates
- * and prune read notifications. Never throws.
+ * (it grows while Redis is down), fan events out to webhooks, then prune old events, finished
+ * jobs and the webhook log, remind of due dates and prune read notifications. Never throws.
  */
 export async function relayAndPrune(
-  deps: EventDeps,
+  deps: EventDeps & Partial<Pick<Deps, "jobs">>,
   options: RelayOptions & { prune?: boolean } = {},
 ): Promise<void> {
   try {
@@ -62,6 +65,7 @@ export async function relayAndPrune(
     // Only the database can fail here, and a relay that could not reach it has just said so.
     deps.logger.debug("event backlog not counted", { error });
   }
+  await fanOutQuietly(deps, { countBacklog: true });
   if (options.prune === false) return;
   try {
     await pruneEvents(deps);
@@ -73,6 +77,11 @@ export async function relayAndPrune(
     await pruneJobs(deps);
   } catch (error) {
     deps.logger.warn("job pruning failed; retrying on the next run", { error });
+  }
+  try {
+    await pruneDeliveryLog(deps);
+  } catch (error) {
+    deps.logger.warn("webhook log pruning failed; retrying on the next run", { error });
   }
   // Notifications ride the same once-a-minute pass: due-date reminders, then old read ones.
   try {

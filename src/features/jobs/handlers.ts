@@ -6,7 +6,7 @@ export type JobKind = `${string}.${string}`;
 /** What a handler may use: no request, no password hashing. On Workers `db` belongs to one message. */
 export type JobDeps = Pick<
   Deps,
-  "config" | "db" | "redis" | "clock" | "logger" | "metrics" | "jobs" | "waitUntil" | "mailer"
+  "config" | "db" | "redis" | "clock" | "logger" | "metrics" | "jobs" | "waitUntil" | "mailer" | "webhooks"
 >;
 
 export type JobResult =
@@ -21,7 +21,7 @@ export interface JobRun<P> {
   payload: P;
   /** 1 on the first run. */
   attempt: number;
-  /** Aborted when the run passes its timeout: pass it to fetch() and the like. */
+  /** Aborted when the run passes its timeout: hand it to any outbound request. */
   signal: AbortSignal;
 }
 

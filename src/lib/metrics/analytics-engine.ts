@@ -14,6 +14,9 @@ export interface DataPointWriter {
  * | `dependency_error` | dependency             | seconds                                   |
  * | `event_publish`    | —                      | events, max lag seconds, summed lag       |
  * | `event_relay`      | —                      | unpublished after the pass                |
+ * | `webhook_attempt`  | outcome                | seconds                                   |
+ * | `webhook_delivered`| —                      | seconds from commit to the 2xx            |
+ * | `webhook_backlog`  | —                      | pending deliveries                        |
  * | `job_run`          | kind, outcome          | run seconds                               |
  * | `job_backlog`      | —                      | due, pending                              |
  *
@@ -49,6 +52,15 @@ export function createAnalyticsEngineMetrics(dataset: DataPointWriter): Metrics 
     },
     eventRelayBacklog(unpublished) {
       write({ indexes: ["event_relay"], doubles: [unpublished] });
+    },
+    webhookAttempt(outcome, seconds) {
+      write({ indexes: ["webhook_attempt"], blobs: [outcome], doubles: [seconds] });
+    },
+    webhookDelivered(lagSeconds) {
+      write({ indexes: ["webhook_delivered"], doubles: [lagSeconds] });
+    },
+    webhookBacklog(pending) {
+      write({ indexes: ["webhook_backlog"], doubles: [pending] });
     },
     // The start delay is not a point of its own (the 25-point budget); job_run carries the run.
     jobStarted() {},

@@ -17,6 +17,12 @@ export interface Metrics {
   eventsPublished(lagSeconds: readonly number[]): void;
   /** Outbox events still unpublished after a relay pass. */
   eventRelayBacklog(unpublished: number): void;
+  /** One webhook HTTP attempt: its outcome and how long the receiver took. */
+  webhookAttempt(outcome: "succeeded" | "failed", seconds: number): void;
+  /** A webhook delivered: seconds from its event's commit (or the ping's creation) to the receiver's 2xx. */
+  webhookDelivered(lagSeconds: number): void;
+  /** Webhook deliveries not yet succeeded or failed for good, after a fan-out pass. */
+  webhookBacklog(pending: number): void;
   /** A job started, `waitedSeconds` after it became due (commit → start when it was due at once). */
   jobStarted(kind: string, waitedSeconds: number): void;
   /** A job run ended; `failed` includes retries exhausted. `seconds` is the handler's run time. */
@@ -31,6 +37,9 @@ export const noMetrics: Metrics = {
   rateLimitDecision() {},
   eventsPublished() {},
   eventRelayBacklog() {},
+  webhookAttempt() {},
+  webhookDelivered() {},
+  webhookBacklog() {},
   jobStarted() {},
   jobRun() {},
   jobBacklog() {},

@@ -64,6 +64,28 @@ export function createPrometheusMetrics(options: { gauges?: readonly Gauge[] } =
   const relayBacklog = registry.register(
     new Gauge("tixgenius_event_relay_backlog", "Outbox events unpublished after the last relay pass"),
   );
+  const webhookAttempts = registry.register(
+    new Counter("tixgenius_webhook_attempts_total", "Webhook HTTP attempts by outcome", ["outcome"]),
+  );
+  webhookAttempts.initialize("succeeded");
+  webhookAttempts.initialize("failed");
+  const webhookAttemptDurations = registry.register(
+    new Histogram(
+      "tixgenius_webhook_attempt_duration_seconds",
+      "Time a webhook receiver took to answer (or to fail)",
+      HTTP_DURATION_BUCKETS,
+    ),
+  );
+  const webhookDeliveryLag = registry.register(
+    new Histogram(
+      "tixgenius_webhook_delivery_lag_seconds",
+      "Time from an event's commit to its webhook's successful delivery",
+      PUBLISH_LAG_BUCKETS,
+    ),
+  );
+  const webhookBacklog = registry.register(
+    new Gauge("tixgenius_webhook_backlog", "Webhook deliveries still pending after the last fan-out pass"),
+  );
   const jobRuns = registry.register(
     new Counter("tixgenius_jobs_total", "Job runs by kind and outcome (failed: for good)", [
       "kind",
@@ -114,6 +136,16 @@ export function createPrometheusMetrics(options: { gauges?: readonly Gauge[] } =
     },
     eventRelayBacklog(unpublished) {
       relayBacklog.set(unpublished);
+    },
+    webhookAttempt(outcome, seconds) {
+      webhookAttempts.inc(outcome);
+      webhookAttemptDurations.observe(seconds);
+    },
+    webhookDelivered(lagSeconds) {
+      webhookDeliveryLag.observe(lagSeconds);
+    },
+    webhookBacklog(pending) {
+      webhookBacklog.set(pending);
     },
     jobStarted(kind, waitedSeconds) {
       jobStartDelays.observe(Math.max(0, waitedSeconds), kind);

@@ -91,6 +91,7 @@ export async function buildFuzzWorld(ctx: TestContext): Promise<FuzzWorld> {
     insertInvitation(ctx, { invitedBy: actors.manager.user.id, teamIds: [ownTeam.id] }),
   ]);
   const notificationIds = await notificationsOfActors(ctx, actors, ownTicket.id, otherDeveloper.session);
+  const ownWebhook = await webhookWithDelivery(ctx, actors.admin.session, ownTeam.id);
 
   return {
     actors,
@@ -103,6 +104,7 @@ export async function buildFuzzWorld(ctx: TestContext): Promise<FuzzWorld> {
       ownTicket.id,
       ownComment.id,
       devTicket.id,
+      ownWebhook.id,
       victim.user.id,
       victimManager.user.id,
       victimDeveloper.user.id,
@@ -126,6 +128,8 @@ export async function buildFuzzWorld(ctx: TestContext): Promise<FuzzWorld> {
       apiKeys: apiKeys.map((key) => key.id),
       invitations: invitationIds,
       notifications: notificationIds,
+      webhooks: [ownWebhook.id],
+      deliveries: [ownWebhook.deliveryId],
     }),
   };
 }
@@ -185,7 +189,9 @@ function idsByName(
     | "developers"
     | "apiKeys"
     | "invitations"
-    | "notifications",
+    | "notifications"
+    | "webhooks"
+    | "deliveries",
     string[]
   >,
 ) {
@@ -194,6 +200,7 @@ function idsByName(
     "api-keys": kinds.apiKeys,
     ownerId: kinds.developers,
     teamIds: kinds.teams,
+    deliveryId: kinds.deliveries,
     members: kinds.developers,
     users: kinds.developers,
     ticketId: kinds.tickets,
@@ -205,4 +212,23 @@ function idsByName(
     userId: kinds.developers,
     actorId: kinds.developers,
   };
+}
+
+/**
+ * A webhook endpoint of the actors' team (its lead manager may manage it too), disabled so that
+ * nothing is sent, with one logged test delivery for the delivery routes.
+ */
+async function webhookWithDelivery(ctx: TestContext, session: Session, teamId: string) {
+  const headers = { ...session.headers, "Content-Type": "application/json" };
+  const created = await ctx.app.request("/v1/webhooks", {
+    method: "POST",
+    headers,
+    body: JSON.stringify({ url: "https://hooks.example.com/fuzz", teamId, enabled: false }),
+  });
+  if (created.status !== 201) throw new Error(`webhook failed: ${created.status} ${await created.text()}`);
+  const { id } = (await created.json()) as { id: string };
+  const ping = await ctx.app.request(`/v1/webhooks/${id}/ping`, { method: "POST", headers: session.headers });
+  if (ping.status !== 202) throw new Error(`ping failed: ${ping.status} ${await ping.text()}`);
+  const { id: deliveryId } = (await ping.json()) as { id: string };
+  return { id, deliveryId };
 }

@@ -1,4 +1,6 @@
 import { randomBytes } from "node:crypto";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { startGateway } from "../../../src/gateway/server.ts";
 import { requestedServices } from "../../support/services.ts";
 import { createWorkersDatabase } from "./database.ts";
@@ -30,6 +32,7 @@ export async function startWorkersServices(): Promise<WorkersServices> {
     throw error;
   });
   const mailApi = await startMailApiCapture();
+  const echo = await startWebhookEcho();
   return {
     bindings: {
       NODE_ENV: "test",
@@ -47,11 +50,15 @@ export async function startWorkersServices(): Promise<WorkersServices> {
       MAIL_API_URL: mailApi.url,
       MAIL_API_KEY: "re_test_key",
       TEST_MAIL_CAPTURE_URL: mailApi.capturedUrl,
+      // test/workers/webhooks.test.ts delivers to the echo receiver on this machine.
+      WEBHOOK_ALLOW_PRIVATE_TARGETS: "true",
+      WEBHOOK_ECHO_URL: echo.url,
     },
     databaseKind: database.kind,
     hyperdriveOrigin: withPassword(database.url),
     async close() {
       await mailApi.close();
+      await echo.close();
       await gateway.close();
       await database.close();
     },
@@ -63,4 +70,38 @@ function withPassword(databaseUrl: string): string {
   const url = new URL(databaseUrl);
   if (!url.password) url.password = "unused";
   return url.toString();
+}
+
+/**
+ * A webhook receiver for the Workers suite: it answers each POST with what it received (the
+ * signature headers and the body), which the delivery log keeps (first 1 KiB), so a test inside
+ * workerd can verify the signature of a small message such as a ping.
+ */
+async function startWebhookEcho(): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    request.on("end", () => {
+      const pick = (name: string) => String(request.headers[name] ?? "");
+      response.writeHead(200, { "Content-Type": "application/json" });
+      response.end(
+        JSON.stringify({
+          headers: {
+            "webhook-id": pick("webhook-id"),
+            "webhook-timestamp": pick("webhook-timestamp"),
+            "webhook-signature": pick("webhook-signature"),
+          },
+          body: Buffer.concat(chunks).toString("utf8"),
+        }),
+      );
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
 }

@@ -1,0 +1,160 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type postgres from "postgres";
+import { generateSigningSecret } from "../src/features/webhooks/signing.ts";
+import type { Measurement } from "./measure.ts";
+import type { Caller } from "./scenarios.ts";
+
+export const WEBHOOK_ENDPOINTS = 5;
+
+export interface WebhookBench {
+  endpoints: number;
+  /** PATCH /v1/tickets/:id throughput, back to back: no endpoint, then `endpoints` endpoints. */
+  writesWithout: Pick<Measurement, "requestsPerSecond" | "latencyMs" | "non2xx">;
+  writesWith: Pick<Measurement, "requestsPerSecond" | "latencyMs" | "non2xx">;
+  ratio: number;
+  /** Paced PATCHes, each delivered to every endpoint. */
+  patches: number;
+  deliveries: number;
+  lost: number;
+  /** From the PATCH's answer (committed) to the POST reaching a receiver. */
+  commitToDeliveryMs: { p50: number; p99: number; max: number };
+}
+
+interface Receiver {
+  url: string;
+  /** `${ticketId}:${version}` → arrival (performance.now()). */
+  arrivals: Map<string, number>;
+  server: Server;
+}
+
+async function startReceiver(): Promise<Receiver> {
+  const arrivals = new Map<string, number>();
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    request.on("end", () => {
+      const at = performance.now();
+      response.writeHead(204).end();
+      const event = JSON.parse(Buffer.concat(chunks).toString("utf8")) as {
+        ticketId?: string;
+        payload?: { version?: number };
+      };
+      if (event.ticketId) arrivals.set(`${event.ticketId}:${event.payload?.version}`, at);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, arrivals, server };
+}
+
+/**
+ * Webhooks under load: the write throughput of `PATCH /v1/tickets/:id` without endpoints; commit →
+ * delivery latency to five endpoints at a steady rate; then the write throughput with the five
+ * (every event goes to all five), all in the same run. The API must run with WEBHOOK_ALLOW_PRIVATE_TARGETS=true
+ * (the receivers are on this machine). Endpoints are inserted straight into the table.
+ */
+export async function measureWebhooks(options: {
+  baseUrl: string;
+  sql: postgres.Sql;
+  caller: Caller;
+  writes: () => Promise<Measurement>;
+  /** Read after the first write run, which may have changed them. */
+  probes: () => Promise<{ id: string; version: number }[]>;
+  rate: { perSecond: number; seconds: number };
+}): Promise<WebhookBench> {
+  const { sql } = options;
+  const receivers = await Promise.all(Array.from({ length: WEBHOOK_ENDPOINTS }, startReceiver));
+  try {
+    const without = await options.writes();
+    for (const receiver of receivers)
+      await sql`insert into webhook_endpoints (url, secret) values (${receiver.url}, ${generateSigningSecret()})`;
+    // Latency first, with no backlog: the saturating write run below queues more deliveries than
+    // a loaded machine sends in minutes, and probes behind that queue would measure the queue.
+    const sent = await pacedPatches({ ...options, probes: await options.probes() });
+    await new Promise((resolve) => setTimeout(resolve, 10_000)); // stragglers
+    const withEndpoints = await options.writes();
+    const latencies: number[] = [];
+    for (const [key, answeredAt] of sent)
+      for (const receiver of receivers) {
+        const arrivedAt = receiver.arrivals.get(key);
+        if (arrivedAt !== undefined) latencies.push(arrivedAt - answeredAt);
+      }
+    const pick = (m: Measurement) => ({
+      requestsPerSecond: m.requestsPerSecond,
+      latencyMs: m.latencyMs,
+      non2xx: m.non2xx,
+    });
+    return {
+      endpoints: WEBHOOK_ENDPOINTS,
+      writesWithout: pick(without),
+      writesWith: pick(withEndpoints),
+      ratio: Math.round((withEndpoints.requestsPerSecond / without.requestsPerSecond) * 100) / 100,
+      patches: sent.size,
+      deliveries: latencies.length,
+      lost: sent.size * WEBHOOK_ENDPOINTS - latencies.length,
+      commitToDeliveryMs: percentiles(latencies),
+    };
+  } finally {
+    await sql`delete from webhook_endpoints`;
+    for (const receiver of receivers) receiver.server.close();
+  }
+}
+
+async function pacedPatches(options: {
+  baseUrl: string;
+  caller: Caller;
+  probes: { id: string; version: number }[];
+  rate: { perSecond: number; seconds: number };
+}): Promise<Map<string, number>> {
+  const sent = new Map<string, number>();
+  const versions = new Map(options.probes.map((ticket) => [ticket.id, ticket.version]));
+  const writes: Promise<void>[] = [];
+  const total = options.rate.perSecond * options.rate.seconds;
+  for (let index = 0; index < total; index++) {
+    const ticket = options.probes[index % options.probes.length] as { id: string };
+    const version = versions.get(ticket.id) ?? 0;
+    versions.set(ticket.id, version + 1);
+    writes.push(
+      (async () => {
+        const response = await fetch(`${options.baseUrl}/v1/tickets/${ticket.id}`, {
+          method: "PATCH",
+          headers: {
+            authorization: `Bearer ${options.caller.token}`,
+            "content-type": "application/json",
+            "if-match": `"${version}"`,
+          },
+          body: JSON.stringify({ title: `Webhook latency probe ${index}` }),
+        });
+        const answeredAt = performance.now();
+        await response.arrayBuffer();
+        if (response.status === 200) sent.set(`${ticket.id}:${version + 1}`, answeredAt);
+      })(),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1000 / options.rate.perSecond));
+  }
+  await Promise.all(writes);
+  return sent;
+}
+
+function percentiles(values: number[]) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (fraction: number) =>
+    sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? 0;
+  const round = (value: number) => Math.round(value * 100) / 100;
+  return { p50: round(at(0.5)), p99: round(at(0.99)), max: round(sorted.at(-1) ?? 0) };
+}
+
+/** One line per size for the report. */
+export function webhooksTable(bySize: Record<string, WebhookBench>): string {
+  const sizes = Object.entries(bySize);
+  if (sizes.length === 0) return "";
+  const lines = [
+    "| Tickets | Endpoints | PATCH req/s without / with | ratio | deliveries (lost) | commit → delivery p50 / p99 / max ms |",
+    "|---:|---:|---|---:|---|---|",
+  ];
+  for (const [size, w] of sizes)
+    lines.push(
+      `| ${Number(size).toLocaleString("en")} | ${w.endpoints} | ${w.writesWithout.requestsPerSecond} / ${w.writesWith.requestsPerSecond} | ${w.ratio} | ${w.deliveries} (${w.lost}) | ${w.commitToDeliveryMs.p50} / ${w.commitToDeliveryMs.p99} / ${w.commitToDeliveryMs.max} |`,
+    );
+  return lines.join("\n");
+}

@@ -1,0 +1,112 @@
+import { eq, sql } from "drizzle-orm";
+import {
+  events,
+  teamMembers,
+  users,
+  webhookDeliveries,
+  webhookEndpoints,
+  webhookFanout,
+} from "../../db/schema.ts";
+import type { Deps } from "../../deps.ts";
+import { enqueueJobs, kickJobs } from "../jobs/enqueue.ts";
+import { deliveryJob } from "./delivery-job.ts";
+
+/** `jobs` wakes the runners at once; without it (a cron tick) they find the jobs at their next poll. */
+export type FanoutDeps = Pick<Deps, "db" | "logger" | "metrics"> & Partial<Pick<Deps, "jobs">>;
+
+const BATCH = 200;
+
+/**
+ * Turns committed outbox events into webhook deliveries, off the write path: services call it
+ * after commit (with the live-event publish) and the relay pass calls it for anything left behind.
+ * Each batch runs in one transaction that holds the fan-out watermark row, inserts the deliveries
+ * and their jobs, and advances the watermark: an event's deliveries exist exactly when the
+ * watermark passed it, so none is lost and none doubled. A runner that finds the row locked
+ * leaves the work to the one holding it, which keeps going until a batch finds nothing new.
+ * Returns how many deliveries were made.
+ */
+export async function fanOutEvents(deps: FanoutDeps, maxBatches = 20): Promise<number> {
+  let made = 0;
+  for (let batch = 0; batch < maxBatches; batch++) {
+    const result = await deps.db.transaction(async (tx) => {
+      const [mark] = await tx
+        .select({ lastEventId: webhookFanout.lastEventId })
+        .from(webhookFanout)
+        .where(eq(webhookFanout.id, 1))
+        .for("update", { skipLocked: true });
+      if (!mark) return null;
+      const [range] = rowsOf<{ last: string | null }>(
+        await tx.execute(sql`
+          select max(id)::text as last
+          from (select id from ${events} where id > ${mark.lastEventId} order by id limit ${BATCH}) batch`),
+      );
+      if (!range?.last) return null;
+      const last = Number(range.last);
+      const made = await tx.execute<{ id: string; endpoint_id: string }>(sql`
+        insert into ${webhookDeliveries} (endpoint_id, event_id, message_id, event_type, payload)
+        select w.id, e.id, 'evt_' || e.id, e.type::text, ${envelope}
+        from ${events} e join ${webhookEndpoints} w on ${matches}
+        where e.id > ${mark.lastEventId} and e.id <= ${last}
+        on conflict do nothing
+        returning id, endpoint_id`);
+      const deliveries = rowsOf<{ id: string; endpoint_id: string }>(made);
+      await enqueueJobs(
+        tx,
+        deliveries.map((delivery) => deliveryJob(delivery.id, delivery.endpoint_id)),
+      );
+      await tx.update(webhookFanout).set({ lastEventId: last }).where(eq(webhookFanout.id, 1));
+      return deliveries.length;
+    });
+    if (result === null) break;
+    made += result;
+  }
+  if (made > 0 && deps.jobs) kickJobs({ jobs: deps.jobs });
+  return made;
+}
+
+/** The pass as a side effect (after commit, in the relay): a failure is logged, the next pass retries. */
+export async function fanOutQuietly(deps: FanoutDeps, options: { countBacklog?: boolean } = {}) {
+  try {
+    await fanOutEvents(deps);
+    if (options.countBacklog) deps.metrics.webhookBacklog(await countPending(deps));
+  } catch (error) {
+    deps.logger.warn("webhook fan-out failed; the next pass retries", { error });
+  }
+}
+
+/** Served by the partial index on pending deliveries. */
+async function countPending(deps: Pick<Deps, "db">): Promise<number> {
+  const [row] = await deps.db
+    .select({ pending: sql<number>`count(*)::int` })
+    .from(webhookDeliveries)
+    .where(eq(webhookDeliveries.status, "pending"));
+  return row?.pending ?? 0;
+}
+
+/**
+ * Which endpoints an event goes to: enabled; of the event's type (or every type); of its team
+ * when the endpoint names one; internal events only where admins allowed them; and an endpoint a
+ * manager made only while that manager is an active manager leading its team.
+ */
+const matches = sql`
+  w.enabled
+  and (w.event_types is null or e.type = any(w.event_types))
+  and (w.team_id is null or e.team_id = w.team_id)
+  and (e.visibility = 'public' or w.include_internal)
+  and (w.manager_id is null or exists (
+    select 1 from ${teamMembers} m join ${users} u on u.id = m.user_id
+    where m.user_id = w.manager_id and m.team_id = w.team_id and m.role = 'lead'
+      and u.role = 'manager' and u.status = 'active'))`;
+
+/** The catalogue's envelope (src/features/events/channels.ts toEnvelope), built in SQL. */
+const envelope = sql`jsonb_build_object(
+  'id', e.id, 'type', e.type, 'ticketId', e.ticket_id, 'teamId', e.team_id,
+  'reporterId', e.reporter_id, 'assigneeId', e.assignee_id, 'visibility', e.visibility,
+  'payload', e.payload,
+  'createdAt', to_char(e.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))`;
+
+/** postgres.js answers execute() with an array of rows, PGlite with `{ rows }`. */
+function rowsOf<Row>(result: unknown): Row[] {
+  if (Array.isArray(result)) return result as Row[];
+  return ((result as { rows?: Row[] }).rows ?? []) as Row[];
+}
