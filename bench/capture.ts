@@ -9,6 +9,7 @@ import { createBackgroundTasks } from "../src/lib/background-tasks.ts";
 import { createLogger } from "../src/lib/logger.ts";
 import { noMetrics } from "../src/lib/metrics/metrics.ts";
 import { nodeClientIp } from "../src/node/client-ip.ts";
+import { createNodeObjectStore } from "../src/node/dependencies.ts";
 
 export interface Statement {
   query: string;
@@ -54,6 +55,7 @@ export async function openCapture(serverEnv: Record<string, string>) {
     breachedPasswords: createBreachedPasswords(config, logger),
     logger,
     metrics: noMetrics,
+    objects: createNodeObjectStore(config),
     waitUntil: (work) => background.waitUntil(work),
   };
   const app = createApp({ config, logger, forRequest: () => deps, clientIp: nodeClientIp(false) });

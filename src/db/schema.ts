@@ -1,5 +1,6 @@
 // The whole database schema; drizzle-kit generates migrations from these exports.
 export * from "./tables/assignments.ts";
+export * from "./tables/attachments.ts";
 export * from "./tables/audit.ts";
 export * from "./tables/categories.ts";
 export * from "./tables/comments.ts";

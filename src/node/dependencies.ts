@@ -1,10 +1,15 @@
+import { join } from "node:path";
 import { createBreachedPasswords } from "../adapters/breached-passwords.ts";
 import { createPgliteDatabase } from "../adapters/database/pglite.ts";
 import { createPostgresDatabase, type NodeDatabase } from "../adapters/database/postgres.ts";
+import { createDiskObjectStore } from "../adapters/object-store/disk.ts";
+import { createS3ObjectStore } from "../adapters/object-store/s3.ts";
+import { s3SettingsOf } from "../adapters/object-store/s3-settings.ts";
 import { createNativePasswordHasher } from "../adapters/passwords/native.ts";
 import { createNodeRedisClient } from "../adapters/redis-node.ts";
+import { ConfigError } from "../config/parse.ts";
 import type { Config } from "../config/schema.ts";
-import { type Deps, type DepsProvider, systemClock } from "../deps.ts";
+import { type Deps, type DepsProvider, type ObjectStore, systemClock } from "../deps.ts";
 import { type BackgroundTasks, createBackgroundTasks } from "../lib/background-tasks.ts";
 import type { Logger } from "../lib/logger.ts";
 import { createPrometheusMetrics } from "../lib/metrics/prometheus-metrics.ts";
@@ -45,6 +50,8 @@ export async function createNodeDependencies(config: Config, logger: Logger): Pr
     token: redisEndpoint.token,
     onRoundTrip: (durationMs, ok) => metrics.dependencyCall("redis", durationMs / 1000, ok),
   });
+  const objects = createNodeObjectStore(config);
+  logger.info("object store ready", { kind: objects.kind });
   const background = createBackgroundTasks(logger);
   const stopping = new AbortController();
   const deps: Deps = {
@@ -56,6 +63,7 @@ export async function createNodeDependencies(config: Config, logger: Logger): Pr
     breachedPasswords: createBreachedPasswords(config, logger),
     logger,
     metrics,
+    objects,
     waitUntil: (work) => background.waitUntil(work),
     stopping: stopping.signal,
   };
@@ -80,4 +88,18 @@ export async function createNodeDependencies(config: Config, logger: Logger): Pr
       await redisEndpoint.close();
     },
   };
+}
+
+/**
+ * S3 when configured; otherwise files under DATA_DIR, which only one process can serve, so
+ * deployed environments must configure S3 (like DATABASE_URL, they get no embedded default).
+ */
+export function createNodeObjectStore(config: Config): ObjectStore {
+  const s3 = s3SettingsOf(config);
+  if (s3) return createS3ObjectStore(s3);
+  if (config.NODE_ENV === "staging" || config.NODE_ENV === "production")
+    throw new ConfigError([
+      `S3_BUCKET: is required when NODE_ENV=${config.NODE_ENV} (with S3_ENDPOINT and keys)`,
+    ]);
+  return createDiskObjectStore(join(config.DATA_DIR, "objects"));
 }

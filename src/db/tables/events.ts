@@ -13,6 +13,8 @@ export const eventType = pgEnum("event_type", [
   "comment.created",
   "comment.updated",
   "comment.deleted",
+  "attachment.added",
+  "attachment.deleted",
 ]);
 
 /**
