@@ -36,6 +36,8 @@ export async function openWorkerdDoor(options: WorkerdDoorOptions): Promise<Work
       compatibilityDate: options.build.compatibilityDate,
       compatibilityFlags: options.build.compatibilityFlags,
       bindings: options.bindings,
+      // wrangler.toml's R2 binding, simulated on disk-less storage as `wrangler dev` does.
+      r2Buckets: ["ATTACHMENTS"],
       // Offline: no lookup of request.cf data.
       cf: false,
       handleStructuredLogs: ({ level, message }) => {
