@@ -2,8 +2,15 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditLog, events } from "../../src/db/schema.ts";
 import type { Attachment } from "../../src/features/attachments/schemas.ts";
+import {
+  attach,
+  downloadLink,
+  follow,
+  pngBytes,
+  startUpload,
+  type TransferLink,
+} from "../support/factories/attachments.ts";
 import { addComment } from "../support/factories/comments.ts";
-import { attach, downloadLink, follow, pngBytes, startUpload, type TransferLink } from "../support/factories/attachments.ts";
 import { insertTicket, ticketWorld } from "../support/factories/tickets.ts";
 import type { Session } from "../support/factories.ts";
 import { createTestContext, type TestContext } from "../support/test-context.ts";
@@ -19,14 +26,23 @@ afterAll(() => ctx.close());
 const teamTicket = () => insertTicket(ctx, { reporterId: world.reporter.user.id, teamId: world.teamA.id });
 const list = async (session: Session, ticketId: string) => {
   const response = await ctx.app.request(`/v1/tickets/${ticketId}/attachments`, { headers: session.headers });
-  return { status: response.status, ids: response.ok ? ((await response.json()) as { data: Attachment[] }).data.map((file) => file.id) : [] };
+  return {
+    status: response.status,
+    ids: response.ok ? ((await response.json()) as { data: Attachment[] }).data.map((file) => file.id) : [],
+  };
 };
 const show = (session: Session, ticketId: string, id: string) =>
   ctx.app.request(`/v1/tickets/${ticketId}/attachments/${id}`, { headers: session.headers });
 const remove = (session: Session, ticketId: string, id: string) =>
-  ctx.app.request(`/v1/tickets/${ticketId}/attachments/${id}`, { method: "DELETE", headers: session.headers });
+  ctx.app.request(`/v1/tickets/${ticketId}/attachments/${id}`, {
+    method: "DELETE",
+    headers: session.headers,
+  });
 const restore = (session: Session, ticketId: string, id: string) =>
-  ctx.app.request(`/v1/tickets/${ticketId}/attachments/${id}/restore`, { method: "POST", headers: session.headers });
+  ctx.app.request(`/v1/tickets/${ticketId}/attachments/${id}/restore`, {
+    method: "POST",
+    headers: session.headers,
+  });
 const linkFor = async (session: Session, ticketId: string, id: string) =>
   (await (await downloadLink(ctx, session, ticketId, id)).json()) as TransferLink;
 
@@ -57,8 +73,13 @@ describe("who sees a ticket's files", () => {
 
   it("keeps an internal comment's files from reporters, in lists, reads, downloads and uploads", async () => {
     const ticket = await teamTicket();
-    const internal = await addComment(ctx, world.developerA.session, ticket.id, { visibility: "internal", body: "logs" });
-    const file = await attach(ctx, world.developerA.session, ticket.id, pngBytes(1, 1), { commentId: internal.id });
+    const internal = await addComment(ctx, world.developerA.session, ticket.id, {
+      visibility: "internal",
+      body: "logs",
+    });
+    const file = await attach(ctx, world.developerA.session, ticket.id, pngBytes(1, 1), {
+      commentId: internal.id,
+    });
     expect(file.commentId).toBe(internal.id);
 
     expect(await list(world.reporter.session, ticket.id)).toEqual({ status: 200, ids: [] });
@@ -73,7 +94,12 @@ describe("who sees a ticket's files", () => {
       commentId: internal.id,
     });
     expect(onInternal.status).toBe(404);
-    const [event] = await ctx.deps.db.select().from(events).where(eq(events.ticketId, ticket.id)).orderBy(events.id).offset(1);
+    const [event] = await ctx.deps.db
+      .select()
+      .from(events)
+      .where(eq(events.ticketId, ticket.id))
+      .orderBy(events.id)
+      .offset(1);
     expect(event).toMatchObject({ type: "attachment.added", visibility: "internal" });
   });
 
@@ -96,7 +122,10 @@ describe("who sees a ticket's files", () => {
     const issued = await linkFor(world.reporter.session, ticket.id, file.id);
     expect((await follow(ctx, issued)).status).toBe(200);
 
-    const deleted = await ctx.app.request(`/v1/tickets/${ticket.id}`, { method: "DELETE", headers: world.managerA.session.headers });
+    const deleted = await ctx.app.request(`/v1/tickets/${ticket.id}`, {
+      method: "DELETE",
+      headers: world.managerA.session.headers,
+    });
     expect(deleted.status).toBe(204);
 
     const replay = await follow(ctx, issued);
@@ -108,10 +137,15 @@ describe("who sees a ticket's files", () => {
   it("stops serving a deleted comment's files", async () => {
     const ticket = await teamTicket();
     const comment = await addComment(ctx, world.reporter.session, ticket.id);
-    const file = await attach(ctx, world.reporter.session, ticket.id, pngBytes(1, 1), { commentId: comment.id });
+    const file = await attach(ctx, world.reporter.session, ticket.id, pngBytes(1, 1), {
+      commentId: comment.id,
+    });
     const issued = await linkFor(world.reporter.session, ticket.id, file.id);
 
-    await ctx.app.request(`/v1/tickets/${ticket.id}/comments/${comment.id}`, { method: "DELETE", headers: world.reporter.session.headers });
+    await ctx.app.request(`/v1/tickets/${ticket.id}/comments/${comment.id}`, {
+      method: "DELETE",
+      headers: world.reporter.session.headers,
+    });
 
     expect((await follow(ctx, issued)).status).toBe(404);
     expect(await list(world.admin.session, ticket.id)).toEqual({ status: 200, ids: [] });
@@ -140,8 +174,16 @@ describe("deleting and restoring a file", () => {
       "attachment.deleted",
       "attachment.restored",
     ]);
-    const recorded = await ctx.deps.db.select().from(events).where(eq(events.ticketId, ticket.id)).orderBy(events.id);
-    expect(recorded.map((row) => row.type)).toEqual(["attachment.added", "attachment.deleted", "attachment.added"]);
+    const recorded = await ctx.deps.db
+      .select()
+      .from(events)
+      .where(eq(events.ticketId, ticket.id))
+      .orderBy(events.id);
+    expect(recorded.map((row) => row.type)).toEqual([
+      "attachment.added",
+      "attachment.deleted",
+      "attachment.added",
+    ]);
   });
 
   it("by a manager of the team; not by a developer who did not upload it (403), nor by a stale If-Match (412)", async () => {
