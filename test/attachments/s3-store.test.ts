@@ -57,7 +57,7 @@ afterAll(async () => {
   await rm(directory, { recursive: true, force: true });
 });
 
-const streamOf = (bytes: Uint8Array) => new Blob([bytes]).stream();
+const streamOf = (bytes: Uint8Array) => new Blob([new Uint8Array(bytes)]).stream();
 const readAll = async (body: ReadableStream<Uint8Array>) =>
   new Uint8Array(await new Response(body).arrayBuffer());
 

@@ -1,4 +1,4 @@
-import { env } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { jsonRequest, type Session } from "../support/factories.ts";
 import { signedIn } from "./support/accounts.ts";
@@ -32,12 +32,12 @@ interface Attachment {
   height: number | null;
 }
 
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
+async function sha256Hex(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
   return [...digest].map((byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
-function gif(width: number, height: number, size = 64): Uint8Array {
+function gif(width: number, height: number, size = 64): Uint8Array<ArrayBuffer> {
   const bytes = new Uint8Array(size);
   bytes.set(new TextEncoder().encode("GIF89a"));
   new DataView(bytes.buffer).setUint16(6, width, true);
@@ -64,7 +64,7 @@ function follow(link: Link, body?: Uint8Array) {
   });
 }
 
-async function upload(ticketId: string, bytes: Uint8Array, contentType: string) {
+async function upload(ticketId: string, bytes: Uint8Array<ArrayBuffer>, contentType: string) {
   const started = await workerFetch(
     `/v1/tickets/${ticketId}/attachments`,
     jsonRequest(
