@@ -168,7 +168,7 @@ describe("limits", () => {
     ...overrides,
   });
 
-  it("refuses an oversized file (413) and a disallowed type (415) before storing anything", async () => {
+  it("refuses an oversized file (422 naming size) and a disallowed type (415) before storing anything", async () => {
     const ticket = await teamTicket();
     const big = await startUpload(ctx, world.reporter.session, ticket.id, claim({ size: 4097 }));
     const html = await startUpload(
@@ -178,8 +178,8 @@ describe("limits", () => {
       claim({ contentType: "text/html" }),
     );
 
-    expect(big.status).toBe(413);
-    expect(await big.json()).toMatchObject({ code: "attachment_too_large" });
+    expect(big.status).toBe(422);
+    expect(await big.json()).toMatchObject({ code: "attachment_too_large", errors: [{ path: "body.size" }] });
     expect(html.status).toBe(415);
     expect(await html.json()).toMatchObject({
       code: "attachment_type_not_allowed",
@@ -198,7 +198,7 @@ describe("limits", () => {
       expect((await startUpload(ctx, world.reporter.session, ticket.id, claim({ size }))).status).toBe(201);
     }
     const overBytes = await startUpload(ctx, world.reporter.session, ticket.id, claim({ size: 2001 }));
-    expect(overBytes.status).toBe(413);
+    expect(overBytes.status).toBe(409);
     expect(await overBytes.json()).toMatchObject({ code: "ticket_attachments_too_large" });
     expect((await startUpload(ctx, world.reporter.session, ticket.id, claim({ size: 2000 }))).status).toBe(
       201,

@@ -4,8 +4,18 @@ import { AppError, ConflictError } from "../../lib/errors.ts";
 import type { AttachmentRow } from "./queries.ts";
 import { SNIFF_BYTES, type Sniffed, sniffContentType } from "./sniff.ts";
 
-export function tooLarge(detail: string, code = "attachment_too_large"): AppError {
-  return new AppError({ status: 413, code, title: "Payload too large", detail });
+/**
+ * 422, not 413: the request itself is small; what it describes is too large (413 stays the
+ * answer to a body over the limit, as the transfer URL gives for bytes beyond the reservation).
+ */
+export function tooLarge(detail: string): AppError {
+  return new AppError({
+    status: 422,
+    code: "attachment_too_large",
+    title: "Unprocessable request",
+    detail,
+    errors: [{ path: "body.size", message: detail }],
+  });
 }
 
 export function typeNotAllowed(contentType: string): AppError {

@@ -55,7 +55,7 @@ const create = createRoute({
   security: BEARER_AUTH,
   summary: "Start uploading a file",
   description:
-    "Anyone who can see the ticket may attach a file (to one of their own comments with `commentId`). Answers where to send the bytes: `upload` is a request to make as given (a presigned store URL, or the API's own signed URL), before `upload.expiresAt`; then call `…/complete`. 413 when the file or the ticket's files would be too large, 415 for a type not accepted, 409 `attachment_limit_reached` when the ticket has its maximum of files.",
+    "Anyone who can see the ticket may attach a file (to one of their own comments with `commentId`). Answers where to send the bytes: `upload` is a request to make as given (a presigned store URL, or the API's own signed URL), before `upload.expiresAt`; then call `…/complete`. 422 `attachment_too_large` over ATTACHMENT_MAX_BYTES, 415 for a type not accepted, 409 `attachment_limit_reached` or `ticket_attachments_too_large` when the ticket has its maximum of files or bytes.",
   middleware: [...write(), idempotent()],
   request: { params: TicketAttachmentsRef, headers: IdempotencyKey, body: jsonBody(CreateAttachment) },
   responses: {
@@ -76,7 +76,7 @@ const complete = createRoute({
   request: { params: AttachmentRef, headers: IdempotencyKey },
   responses: {
     200: jsonContent(Attachment, "The visible file"),
-    ...problemResponses(400, 401, 404, 409, 413, 415, 422, 429, 503),
+    ...problemResponses(400, 401, 404, 409, 415, 422, 429, 503),
   },
 });
 

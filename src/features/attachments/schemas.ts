@@ -20,7 +20,9 @@ export const KNOWN_CONTENT_TYPES = [
 /** The hard ceiling of ATTACHMENT_MAX_BYTES; the configured limit is usually far lower. */
 export const ATTACHMENT_SIZE_CEILING = 5 * 1024 ** 3;
 
-const FILE_NAME = "^[^\\u0000-\\u001f\\u007f/\\\\]+$";
+/** No control characters, slashes or backslashes, and not blank (it is trimmed first). */
+const NAME_CHAR = "[^\\u0000-\\u001f\\u007f/\\\\]";
+const FILE_NAME = `^${NAME_CHAR}*[^\\s\\u0000-\\u001f\\u007f/\\\\]${NAME_CHAR}*$`;
 
 export const Attachment = z
   .object({
@@ -74,7 +76,7 @@ export const CreateAttachment = z
       .regex(new RegExp(FILE_NAME), { error: "no control characters, slashes or backslashes" })
       .openapi({ example: "screenshot.png", pattern: FILE_NAME }),
     size: z.number().int().min(1).max(ATTACHMENT_SIZE_CEILING).openapi({
-      description: "Bytes; at most ATTACHMENT_MAX_BYTES (413 above it)",
+      description: "Bytes; at most ATTACHMENT_MAX_BYTES (422 above it)",
       example: 48213,
     }),
     contentType: z.enum(KNOWN_CONTENT_TYPES).openapi({

@@ -7,7 +7,7 @@ import { AppError, ConflictError, ForbiddenError } from "../../lib/errors.ts";
 import { commentNotFound, findVisibleComment } from "../comments/queries.ts";
 import { publishAfterCommit } from "../events/publish.ts";
 import { loadVisibleTicket } from "../tickets/access.ts";
-import { checkDeclared, checkObject, tooLarge } from "./checks.ts";
+import { checkDeclared, checkObject } from "./checks.ts";
 import { objectKeyOf, uploadKeyOf } from "./keys.ts";
 import { recordAttachmentEvent } from "./lifecycle.ts";
 import {
@@ -213,7 +213,10 @@ async function checkTicketQuota(
   if (files + (completing ? 0 : 1) > maxFiles)
     throw new ConflictError(`A ticket may have at most ${maxFiles} files.`, "attachment_limit_reached");
   if (bytes > maxBytes)
-    throw tooLarge(`A ticket's files may total at most ${maxBytes} bytes.`, "ticket_attachments_too_large");
+    throw new ConflictError(
+      `A ticket's files may total at most ${maxBytes} bytes.`,
+      "ticket_attachments_too_large",
+    );
 }
 
 async function uploaderName(deps: Deps, userId: string): Promise<string> {

@@ -32,6 +32,9 @@ export const Ticket = z
     updatedAt: Timestamp,
     version: z.number().int(),
     deletedAt: Timestamp.nullable(),
+    attachmentCount: z.number().int().optional().openapi({
+      description: "Files you can see on the ticket; on reads (GET one, the list), not on writes or events",
+    }),
   })
   .openapi("Ticket");
 export type Ticket = z.infer<typeof Ticket>;

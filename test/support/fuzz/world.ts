@@ -1,4 +1,5 @@
 import type { Role } from "../../../src/features/users/schemas.ts";
+import { attach, pngBytes } from "../factories/attachments.ts";
 import { addComment } from "../factories/comments.ts";
 import { createCategory, createTeam, insertTicket, reportTicket } from "../factories/tickets.ts";
 import { freshIp, login, type Session, signedIn, type TestUser } from "../factories.ts";
@@ -67,6 +68,10 @@ export async function buildFuzzWorld(ctx: TestContext): Promise<FuzzWorld> {
 
   const ownTicket = await reportTicket(ctx, actors.reporter.session, { categoryId: ownCategory.id });
   const ownComment = await addComment(ctx, actors.reporter.session, ownTicket.id);
+  // Several: fuzzed DELETEs remove some, and reads of the others should still reach a handler.
+  const ownFiles = await Promise.all(
+    [1, 2, 3].map((size) => attach(ctx, actors.reporter.session, ownTicket.id, pngBytes(size, size))),
+  );
   const devTicket = await insertTicket(ctx, { reporterId: actors.developer.user.id, teamId: ownTeam.id });
   const foreignTickets = await Promise.all([
     reportTicket(ctx, victim.session, { categoryId: foreignCategory.id }),
@@ -92,6 +97,7 @@ export async function buildFuzzWorld(ctx: TestContext): Promise<FuzzWorld> {
       foreignCategory.id,
       ownTicket.id,
       ownComment.id,
+      ...ownFiles.map((file) => file.id),
       devTicket.id,
       victim.user.id,
       victimManager.user.id,
@@ -112,6 +118,7 @@ export async function buildFuzzWorld(ctx: TestContext): Promise<FuzzWorld> {
       teams: [ownTeam.id],
       categories: [ownCategory.id],
       comments: [ownComment.id],
+      attachments: ownFiles.map((file) => file.id),
       developers: [otherDeveloper.user.id],
     }),
   };
@@ -137,7 +144,9 @@ export async function renewScratch(
 }
 
 /** Field and path-segment names (`categoryId`, `/categories/{id}`) mapped to their kind's ids. */
-function idsByName(kinds: Record<"tickets" | "teams" | "categories" | "comments" | "developers", string[]>) {
+function idsByName(
+  kinds: Record<"tickets" | "teams" | "categories" | "comments" | "attachments" | "developers", string[]>,
+) {
   return {
     ...kinds,
     members: kinds.developers,
@@ -146,6 +155,7 @@ function idsByName(kinds: Record<"tickets" | "teams" | "categories" | "comments"
     teamId: kinds.teams,
     defaultTeamId: kinds.teams,
     categoryId: kinds.categories,
+    commentId: kinds.comments,
     parentId: kinds.categories,
     assigneeId: kinds.developers,
     userId: kinds.developers,
