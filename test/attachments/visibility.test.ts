@@ -103,6 +103,26 @@ describe("who sees a ticket's files", () => {
     expect(event).toMatchObject({ type: "attachment.added", visibility: "internal" });
   });
 
+  it("counts on the ticket list only the files the caller may see", async () => {
+    const ticket = await teamTicket();
+    const internal = await addComment(ctx, world.developerA.session, ticket.id, {
+      visibility: "internal",
+      body: "x",
+    });
+    await attach(ctx, world.reporter.session, ticket.id, pngBytes(1, 1));
+    await attach(ctx, world.developerA.session, ticket.id, pngBytes(1, 1), { commentId: internal.id });
+    const countFor = async (session: Session) => {
+      const response = await ctx.app.request(`/v1/tickets?reporterId=${world.reporter.user.id}&limit=100`, {
+        headers: session.headers,
+      });
+      const page = (await response.json()) as { data: { id: string; attachmentCount?: number }[] };
+      return page.data.find((item) => item.id === ticket.id)?.attachmentCount;
+    };
+
+    expect(await countFor(world.reporter.session)).toBe(1);
+    expect(await countFor(world.managerA.session)).toBe(2);
+  });
+
   it("lets only a comment's author attach files to it", async () => {
     const ticket = await teamTicket();
     const theirs = await addComment(ctx, world.reporter.session, ticket.id);

@@ -1,4 +1,4 @@
-import { type AnyColumn, and, asc, count, eq, isNull, or, type SQL, sql } from "drizzle-orm";
+import { and, asc, count, eq, isNull, or, type SQL, sql } from "drizzle-orm";
 import type { Database } from "../../db/database.ts";
 import { ticketAttachments, ticketComments, users } from "../../db/schema.ts";
 import type { Actor } from "../../lib/actor.ts";
@@ -123,12 +123,14 @@ export function toAttachment(row: AttachmentRow, uploaderName: string): Attachme
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
- * The ticket's visible file count for this caller, as a correlated subquery: a list page of N
- * tickets stays one statement, with one probe of ticket_attachments_ticket_idx per ticket.
+ * The ticket's visible file count for this caller, as a correlated subquery of a select from
+ * `tickets`: a list page of N tickets stays one statement, with one probe of
+ * ticket_attachments_ticket_idx per ticket. The outer column is written out in full: drizzle
+ * leaves a single-table select's columns unqualified, and `id` would then name `a.id`.
  */
-export function attachmentCountOf(actor: Pick<Actor, "role">, ticketId: SQL | AnyColumn): SQL<number> {
+export function attachmentCountOf(actor: Pick<Actor, "role">): SQL<number> {
   const reporter = actor.role === "reporter" ? sql` and c.visibility = 'public'` : sql``;
-  return sql<number>`(select count(*)::int from ${ticketAttachments} a left join ${ticketComments} c on c.id = a.comment_id where a.ticket_id = ${ticketId} and a.deleted_at is null and a.status = 'ready' and (a.comment_id is null or (c.deleted_at is null${reporter})))`.mapWith(
+  return sql<number>`(select count(*)::int from ${ticketAttachments} a left join ${ticketComments} c on c.id = a.comment_id where a.ticket_id = "tickets"."id" and a.deleted_at is null and a.status = 'ready' and (a.comment_id is null or (c.deleted_at is null${reporter})))`.mapWith(
     Number,
   );
 }

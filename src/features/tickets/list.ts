@@ -43,7 +43,7 @@ export function listStatement(db: Database, actor: Actor, query: TicketListQuery
     .select({
       ...ticketColumns,
       cursorKey: ordering.cursorKey,
-      attachmentCount: attachmentCountOf(actor, tickets.id),
+      attachmentCount: attachmentCountOf(actor),
     })
     .from(tickets)
     .where(and(scope, after))

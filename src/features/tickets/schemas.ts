@@ -33,7 +33,8 @@ export const Ticket = z
     version: z.number().int(),
     deletedAt: Timestamp.nullable(),
     attachmentCount: z.number().int().optional().openapi({
-      description: "Files you can see on the ticket; on reads (GET one, the list), not on writes or events",
+      description:
+        "Files you can see on the ticket, in the list (`GET /v1/tickets`) only: a single ticket's ETag is its version, which files do not change, so `GET /v1/tickets/{id}/attachments?count=true` counts them there",
     }),
   })
   .openapi("Ticket");

@@ -5,7 +5,6 @@ import type { Actor } from "../../lib/actor.ts";
 import { writeAudit } from "../../lib/audit.ts";
 import { ConflictError, ForbiddenError } from "../../lib/errors.ts";
 import { assertRoomToReturn } from "../assignments/capacity.ts";
-import { attachmentCountOf } from "../attachments/queries.ts";
 import { invalidateDeveloperLoads } from "../developers/cache.ts";
 import { publishAfterCommit } from "../events/publish.ts";
 import { recordEvent } from "../events/record.ts";
@@ -61,12 +60,7 @@ export async function createTicket(deps: Deps, actor: Actor, input: CreateTicket
 
 /** Managers and admins also see soft-deleted tickets here (with `deletedAt`), to restore them. */
 export async function getTicket(deps: Deps, actor: Actor, id: string): Promise<Ticket> {
-  const ticket = toTicket(await loadVisibleTicket(deps.db, actor, id, { includeDeleted: true }));
-  const [files] = await deps.db
-    .select({ count: attachmentCountOf(actor, tickets.id) })
-    .from(tickets)
-    .where(eq(tickets.id, id));
-  return { ...ticket, attachmentCount: files?.count ?? 0 };
+  return toTicket(await loadVisibleTicket(deps.db, actor, id, { includeDeleted: true }));
 }
 
 /** Soft delete (manager of the ticket's team, or admin): the ticket is 404 to everyone else after. */
