@@ -17,5 +17,6 @@ export function jsSnippet(file: "README.md" | "docs/EVENTS.md", heading: string)
 export const SNIPPETS = {
   auth: () => jsSnippet("README.md", "## Authentication for a frontend"),
   readmeEvents: () => jsSnippet("README.md", "## Live events for a frontend"),
+  readmeAttachments: () => jsSnippet("README.md", "## Attachments for a frontend"),
   docsEvents: () => jsSnippet("docs/EVENTS.md", "## Consuming the stream in a browser"),
 };
