@@ -91,15 +91,20 @@ export async function createNodeDependencies(config: Config, logger: Logger): Pr
 }
 
 /**
- * S3 when configured; otherwise files under DATA_DIR, which only one process can serve, so
- * deployed environments must configure S3 (like DATABASE_URL, they get no embedded default).
+ * What only the Node door requires: files under DATA_DIR can be served by one process only, so
+ * deployed environments must configure S3 (like DATABASE_URL, they get no embedded default). On
+ * Workers the R2 binding takes its place (src/worker/config.ts).
  */
+export function nodeConfigProblems(config: Config): string[] {
+  if ((config.NODE_ENV === "staging" || config.NODE_ENV === "production") && !s3SettingsOf(config))
+    return [`S3_BUCKET: is required when NODE_ENV=${config.NODE_ENV} (with S3_ENDPOINT and the S3 keys)`];
+  return [];
+}
+
+/** S3 when configured; otherwise files under DATA_DIR/objects. */
 export function createNodeObjectStore(config: Config): ObjectStore {
+  const problems = nodeConfigProblems(config);
+  if (problems.length > 0) throw new ConfigError(problems);
   const s3 = s3SettingsOf(config);
-  if (s3) return createS3ObjectStore(s3);
-  if (config.NODE_ENV === "staging" || config.NODE_ENV === "production")
-    throw new ConfigError([
-      `S3_BUCKET: is required when NODE_ENV=${config.NODE_ENV} (with S3_ENDPOINT and keys)`,
-    ]);
-  return createDiskObjectStore(join(config.DATA_DIR, "objects"));
+  return s3 ? createS3ObjectStore(s3) : createDiskObjectStore(join(config.DATA_DIR, "objects"));
 }
