@@ -295,3 +295,23 @@ describe("abandoned uploads", () => {
     expect(await ctx.deps.objects.head(`uploads/${ticket.id}/${abandoned.attachment.id}`)).toBeUndefined();
   });
 });
+
+describe("completing the same upload twice at once", () => {
+  it("makes the file ready once; the other answer is the file or a 409, never a 500", async () => {
+    const ticket = await teamTicket();
+    const bytes = pngBytes(3, 3);
+    const { attachment, upload } = await reserve(ticket.id, bytes);
+    await follow(ctx, upload, bytes);
+
+    const answers = await Promise.all([
+      complete(ctx, world.reporter.session, ticket.id, attachment.id),
+      complete(ctx, world.reporter.session, ticket.id, attachment.id),
+    ]);
+
+    const statuses = answers.map((answer) => answer.status).sort();
+    expect(statuses[0]).toBe(200);
+    expect([200, 409]).toContain(statuses[1]);
+    const recorded = await ctx.deps.db.select().from(events).where(eq(events.ticketId, ticket.id));
+    expect(recorded.map((row) => row.type)).toEqual(["attachment.added"]);
+  });
+});

@@ -109,7 +109,7 @@ export async function completeAttachment(
   if (found.attachment.status === "ready") return toAttachment(found.attachment, found.uploaderName);
   const row = found.attachment;
   const key = objectKeyOf(row);
-  if (await deps.objects.head(uploadKeyOf(row))) await deps.objects.move(uploadKeyOf(row), key);
+  await moveUpload(deps, row, key);
   let sniffed: Awaited<ReturnType<typeof checkObject>>;
   try {
     sniffed = await checkObject(deps.objects, deps.config, row, key);
@@ -158,6 +158,17 @@ export async function completeAttachment(
   });
   publishAfterCommit(deps, [eventId]);
   return attachment;
+}
+
+/** A concurrent completion may have moved the upload first: that is not a failure. */
+async function moveUpload(deps: Deps, row: AttachmentRow, key: string) {
+  const upload = uploadKeyOf(row);
+  if (!(await deps.objects.head(upload))) return;
+  try {
+    await deps.objects.move(upload, key);
+  } catch (error) {
+    if (await deps.objects.head(upload)) throw error;
+  }
 }
 
 export async function getAttachment(
