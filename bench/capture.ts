@@ -10,6 +10,7 @@ import { createBackgroundTasks } from "../src/lib/background-tasks.ts";
 import { createLogger } from "../src/lib/logger.ts";
 import { noMetrics } from "../src/lib/metrics/metrics.ts";
 import { nodeClientIp } from "../src/node/client-ip.ts";
+import { createNodeObjectStore } from "../src/node/dependencies.ts";
 import { createLocalJobKicker } from "../src/node/job-loop.ts";
 
 export interface Statement {
@@ -65,6 +66,7 @@ export async function openCapture(serverEnv: Record<string, string>) {
     metrics: noMetrics,
     // No job loop runs here: captured requests enqueue jobs, nothing runs them.
     jobs: createLocalJobKicker(),
+    objects: createNodeObjectStore(config),
     waitUntil: (work) => background.waitUntil(work),
   };
   const app = createApp({ config, logger, forRequest: () => deps, clientIp: nodeClientIp(false) });

@@ -1,4 +1,5 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
 import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "./app-env.ts";
@@ -8,6 +9,9 @@ import { invitationRoutes } from "./features/account/invitation-routes.ts";
 import { accountMeRoutes } from "./features/account/me-routes.ts";
 import { apiKeysRoutes } from "./features/api-keys/routes.ts";
 import { assignmentsRoutes } from "./features/assignments/routes.ts";
+import { attachmentsRoutes } from "./features/attachments/routes.ts";
+import { TRANSFER_PATH } from "./features/attachments/signed-urls.ts";
+import { transferRoutes } from "./features/attachments/transfer-routes.ts";
 import { auditRoutes } from "./features/audit/routes.ts";
 import { authRoutes } from "./features/auth/routes.ts";
 import { categoriesRoutes } from "./features/categories/routes.ts";
@@ -53,8 +57,10 @@ export function createApp(provider: DepsProvider) {
   app.use(requestLog(logger));
   app.use(corsFromOrigins(config.CORS_ORIGINS));
   app.use(secureHeaders());
-  app.use(limitBodySize(config.MAX_BODY_BYTES));
-  app.use(requireUtf8Json());
+  // File uploads stream to the object store, bounded by their own signed size, never buffered.
+  const streamed = (path: string) => path.startsWith(`${TRANSFER_PATH}/`);
+  app.use(unless(streamed, limitBodySize(config.MAX_BODY_BYTES)));
+  app.use(unless(streamed, requireUtf8Json()));
   app.use("/v1/*", privateCaching());
 
   const routes = app
@@ -72,12 +78,15 @@ export function createApp(provider: DepsProvider) {
     .route("/v1/tickets", commentsRoutes)
     .route("/v1/tickets", assignmentsRoutes)
     .route("/v1/tickets", watchersRoutes)
+    .route("/v1/tickets", attachmentsRoutes)
     .route("/v1/audit-log", auditRoutes)
     .route("/v1/events", eventsRoutes)
     .route("/v1/api-keys", apiKeysRoutes)
     .route("/v1/notifications", notificationsRoutes)
     .route("/v1/webhooks", webhooksRoutes);
   mountApiDocs(app, provider.apiReferenceScript);
+  // Outside the OpenAPI document and the typed client: see src/features/attachments/transfer-routes.ts.
+  app.route(TRANSFER_PATH, transferRoutes);
   // Internal: outside the OpenAPI document and the typed client, and absent without a token.
   if (provider.metricsExposition && config.METRICS_TOKEN) {
     app.route("/", metricsRoutes(provider.metricsExposition, config.METRICS_TOKEN));
@@ -86,6 +95,17 @@ export function createApp(provider: DepsProvider) {
   app.onError(handleErrors(logger, config.MAX_BODY_BYTES));
   app.notFound(handleNotFound(app));
   return routes;
+}
+
+/** Runs `middleware` for every request but those whose path `skip` picks. */
+function unless(
+  skip: (path: string) => boolean,
+  middleware: MiddlewareHandler<AppEnv>,
+): MiddlewareHandler<AppEnv> {
+  return async function unlessSkipped(c, next) {
+    if (skip(c.req.path)) return next();
+    return middleware(c, next);
+  };
 }
 
 /** The app's type, for a typed client: `hc<AppType>(baseUrl)` from `hono/client`. */

@@ -79,6 +79,60 @@ export interface JobKicker {
   kick(): void;
 }
 
+/** A byte range of a stored object: `length` bytes from `offset` (fewer at the end of the object). */
+export interface ByteRange {
+  offset: number;
+  length: number;
+}
+
+/** A URL the client calls itself, with the headers it must send exactly as given. */
+export interface PresignedRequest {
+  method: "PUT" | "GET";
+  url: string;
+  headers: Record<string, string>;
+}
+
+/**
+ * Where attachments live. Every engine streams (`put` takes a stream of known length, `get` returns
+ * one): nothing here holds a whole object in memory. Engines clients can reach on their own (S3 and
+ * anything speaking its API) also presign, so bytes bypass the API; the others (a folder on disk,
+ * an R2 binding) leave `presign` out and the API serves them through its own signed URLs.
+ */
+export interface ObjectStore {
+  /** For logs and /ready: "disk", "s3" or "r2". */
+  readonly kind: string;
+  presign?: {
+    put(
+      key: string,
+      object: { size: number; contentType: string },
+      expiresInSeconds: number,
+    ): Promise<PresignedRequest>;
+    get(
+      key: string,
+      response: { contentType: string; contentDisposition: string },
+      expiresInSeconds: number,
+    ): Promise<PresignedRequest>;
+  };
+  /** Stores exactly `size` bytes; fails (storing nothing) when the stream is longer or shorter. */
+  put(key: string, body: ReadableStream<Uint8Array>, size: number): Promise<void>;
+  /** The object's bytes (or the range), or undefined when there is no such object. */
+  get(
+    key: string,
+    range?: ByteRange,
+  ): Promise<{ body: ReadableStream<Uint8Array>; size: number } | undefined>;
+  head(key: string): Promise<{ size: number } | undefined>;
+  /** The object's SHA-256 (hex), read as a stream; undefined when there is no such object. */
+  sha256(key: string): Promise<string | undefined>;
+  /**
+   * Moves an object to another key (a server-side copy then delete where the engine has no
+   * rename). Completion moves an upload out of reach of its still-valid upload URL before checking
+   * it, so nobody can swap the bytes after they were checked.
+   */
+  move(from: string, to: string): Promise<void>;
+  /** Missing keys are not an error. */
+  delete(keys: readonly string[]): Promise<void>;
+}
+
 /** Everything a handler may use, read from `c.var.deps`. */
 export interface Deps {
   config: Config;
@@ -92,6 +146,7 @@ export interface Deps {
   logger: Logger;
   metrics: Metrics;
   jobs: JobKicker;
+  objects: ObjectStore;
   /** Runs work after the response without losing it (Workers' waitUntil, tracked promises on Node). */
   waitUntil(work: Promise<unknown>): void;
   /**

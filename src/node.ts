@@ -5,7 +5,7 @@ import { ConfigError, parseConfig } from "./config/parse.ts";
 import { jobRegistry } from "./features/jobs/registry.ts";
 import { createLogger } from "./lib/logger.ts";
 import { answerClientErrors } from "./node/client-errors.ts";
-import { createNodeDependencies } from "./node/dependencies.ts";
+import { createNodeDependencies, nodeConfigProblems } from "./node/dependencies.ts";
 import { loadEnvironment } from "./node/env-file.ts";
 import { startEventRelayLoop } from "./node/event-relay.ts";
 import { createShutdown } from "./node/graceful-shutdown.ts";
@@ -55,7 +55,10 @@ async function main(): Promise<void> {
 
 function readConfigOrExit() {
   try {
-    return parseConfig(loadEnvironment(process.cwd(), process.env));
+    const config = parseConfig(loadEnvironment(process.cwd(), process.env));
+    const problems = nodeConfigProblems(config);
+    if (problems.length > 0) throw new ConfigError(problems);
+    return config;
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     console.error(error.message);

@@ -187,6 +187,45 @@ export const ConfigSchema = z.object({
   JOB_RETENTION_DAYS: z.coerce.number().int().min(1).max(365).default(7),
   /** Failed jobs are kept longer: they are what someone investigates. */
   JOB_FAILED_RETENTION_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  /**
+   * Attachments (src/features/attachments). On Node: S3 when S3_BUCKET is set, else files under
+   * DATA_DIR/objects; on Workers the R2 binding ATTACHMENTS.
+   */
+  S3_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  S3_BUCKET: z.string().min(1).optional(),
+  S3_REGION: z.string().min(1).default("auto"),
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  /** `endpoint/bucket/key` URLs (MinIO and most self-hosted stores) instead of `bucket.endpoint/key`. */
+  S3_PATH_STYLE: booleanFlag.default(false),
+  /** Where the API's own signed transfer URLs point; unset, the origin of the request that asked. */
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  ATTACHMENT_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(5 * 1024 ** 3)
+    .default(25 * 1024 * 1024),
+  ATTACHMENT_MAX_TICKET_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(250 * 1024 * 1024),
+  ATTACHMENT_MAX_PER_TICKET: z.coerce.number().int().min(1).max(10_000).default(100),
+  /** Sniffed types accepted; anything the sniffer does not recognise is application/octet-stream. */
+  ATTACHMENT_ALLOWED_TYPES: commaList
+    .pipe(z.array(z.string().regex(/^[a-z0-9.+-]+\/[a-z0-9.+-]+$/, { error: "must be a media type" })))
+    .prefault(
+      "image/png,image/jpeg,image/gif,image/webp,application/pdf,text/plain,application/zip,application/gzip,application/octet-stream",
+    ),
+  ATTACHMENT_URL_TTL_SECONDS: z.coerce.number().int().min(10).max(3600).default(300),
+  /** Uploads not completed within this long are removed by the maintenance pass. */
+  ATTACHMENT_PENDING_TTL_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(5)
+    .max(7 * 24 * 60)
+    .default(180),
 
   /** Bearer token of `GET /metrics` (Node); unset, the route does not exist. */
   METRICS_TOKEN: z.string().min(1).optional(),
@@ -208,6 +247,12 @@ export function crossKeyProblems(raw: Readonly<Record<string, unknown>>): { key:
       key: "REFRESH_ABSOLUTE_TTL_SECONDS",
       message: "must not be shorter than REFRESH_IDLE_TTL_SECONDS",
     });
+  }
+  // S3 is all or nothing: half a configuration would silently fall back on the disk store.
+  const s3Keys = ["S3_ENDPOINT", "S3_BUCKET", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"];
+  if (s3Keys.some((key) => raw[key])) {
+    for (const key of s3Keys.filter((key) => !raw[key]))
+      problems.push({ key, message: "is required when any S3_* setting is set" });
   }
   const environment = raw.NODE_ENV;
   if (environment !== "staging" && environment !== "production") return problems;
@@ -240,6 +285,10 @@ export function crossKeyProblems(raw: Readonly<Record<string, unknown>>): { key:
     problems.push({ key: "EMBEDDED_GATEWAY", message: "is for development only" });
   if (raw.WEBHOOK_ALLOW_PRIVATE_TARGETS === "true")
     problems.push({ key: "WEBHOOK_ALLOW_PRIVATE_TARGETS", message: "is for development and test only" });
+  if (typeof raw.S3_ENDPOINT === "string" && raw.S3_ENDPOINT.startsWith("http:"))
+    problems.push({ key: "S3_ENDPOINT", message: `must be https:// when NODE_ENV=${environment}` });
+  if (typeof raw.PUBLIC_URL === "string" && raw.PUBLIC_URL.startsWith("http:"))
+    problems.push({ key: "PUBLIC_URL", message: `must be https:// when NODE_ENV=${environment}` });
   if (typeof raw.METRICS_TOKEN === "string" && raw.METRICS_TOKEN.length < 32)
     problems.push({
       key: "METRICS_TOKEN",

@@ -3,6 +3,7 @@
 export * from "./tables/account-mail.ts";
 export * from "./tables/api-keys.ts";
 export * from "./tables/assignments.ts";
+export * from "./tables/attachments.ts";
 export * from "./tables/audit.ts";
 export * from "./tables/categories.ts";
 export * from "./tables/comments.ts";

@@ -1,6 +1,15 @@
 import { cors } from "hono/cors";
 
-const EXPOSED_HEADERS = ["X-Request-Id", "ETag", "Location", "RateLimit", "RateLimit-Policy", "Retry-After"];
+// Content-Disposition: a frontend reads a download's file name from the API's transfer URLs.
+const EXPOSED_HEADERS = [
+  "X-Request-Id",
+  "ETag",
+  "Location",
+  "RateLimit",
+  "RateLimit-Policy",
+  "Retry-After",
+  "Content-Disposition",
+];
 const ALLOWED_HEADERS = [
   "Authorization",
   "Content-Type",

@@ -1,11 +1,16 @@
+import { join } from "node:path";
 import { createBreachedPasswords } from "../adapters/breached-passwords.ts";
 import { createPgliteDatabase } from "../adapters/database/pglite.ts";
 import { createPostgresDatabase, type NodeDatabase } from "../adapters/database/postgres.ts";
+import { createDiskObjectStore } from "../adapters/object-store/disk.ts";
+import { createS3ObjectStore } from "../adapters/object-store/s3.ts";
+import { s3SettingsOf } from "../adapters/object-store/s3-settings.ts";
 import { createNativePasswordHasher } from "../adapters/passwords/native.ts";
 import { createNodeRedisClient } from "../adapters/redis-node.ts";
 import { createNodeWebhookTransport } from "../adapters/webhooks/node.ts";
+import { ConfigError } from "../config/parse.ts";
 import type { Config } from "../config/schema.ts";
-import { type Deps, type DepsProvider, systemClock } from "../deps.ts";
+import { type Deps, type DepsProvider, type ObjectStore, systemClock } from "../deps.ts";
 import { type BackgroundTasks, createBackgroundTasks } from "../lib/background-tasks.ts";
 import type { Logger } from "../lib/logger.ts";
 import { createPrometheusMetrics } from "../lib/metrics/prometheus-metrics.ts";
@@ -51,6 +56,8 @@ export async function createNodeDependencies(config: Config, logger: Logger): Pr
     onRoundTrip: (durationMs, ok) => metrics.dependencyCall("redis", durationMs / 1000, ok),
   });
   const mail = await resolveMailEndpoint(config, logger);
+  const objects = createNodeObjectStore(config);
+  logger.info("object store ready", { kind: objects.kind });
   const background = createBackgroundTasks(logger);
   const stopping = new AbortController();
   const jobKicker = createLocalJobKicker();
@@ -66,6 +73,7 @@ export async function createNodeDependencies(config: Config, logger: Logger): Pr
     logger,
     metrics,
     jobs: jobKicker,
+    objects,
     waitUntil: (work) => background.waitUntil(work),
     stopping: stopping.signal,
   };
@@ -92,4 +100,23 @@ export async function createNodeDependencies(config: Config, logger: Logger): Pr
       await redisEndpoint.close();
     },
   };
+}
+
+/**
+ * What only the Node door requires: files under DATA_DIR can be served by one process only, so
+ * deployed environments must configure S3 (like DATABASE_URL, they get no embedded default). On
+ * Workers the R2 binding takes its place (src/worker/config.ts).
+ */
+export function nodeConfigProblems(config: Config): string[] {
+  if ((config.NODE_ENV === "staging" || config.NODE_ENV === "production") && !s3SettingsOf(config))
+    return [`S3_BUCKET: is required when NODE_ENV=${config.NODE_ENV} (with S3_ENDPOINT and the S3 keys)`];
+  return [];
+}
+
+/** S3 when configured; otherwise files under DATA_DIR/objects. */
+export function createNodeObjectStore(config: Config): ObjectStore {
+  const problems = nodeConfigProblems(config);
+  if (problems.length > 0) throw new ConfigError(problems);
+  const s3 = s3SettingsOf(config);
+  return s3 ? createS3ObjectStore(s3) : createDiskObjectStore(join(config.DATA_DIR, "objects"));
 }

@@ -1,3 +1,4 @@
+import { type SweepDeps, sweepAbandonedUploads } from "../features/attachments/sweep.ts";
 import type { EventDeps } from "../features/events/publish.ts";
 import { relayAndPrune } from "../features/events/relay.ts";
 
@@ -14,10 +15,13 @@ export interface EventRelayLoopOptions {
 
 /**
  * Node's stand-in for the Workers cron trigger: relays unpublished events and prunes old ones
- * every `intervalMs` (pruning at most every `pruneEveryMs`). Runs never overlap (the next one is scheduled when the last ends), and the
+ * every `intervalMs` (pruning, and sweeping abandoned uploads, at most every `pruneEveryMs`). Runs never overlap (the next one is scheduled when the last ends), and the
  * timer is unref'd: the loop alone does not keep the process alive.
  */
-export function startEventRelayLoop(deps: EventDeps, options: EventRelayLoopOptions): EventRelayLoop {
+export function startEventRelayLoop(
+  deps: EventDeps & SweepDeps,
+  options: EventRelayLoopOptions,
+): EventRelayLoop {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let running: Promise<void> | undefined;
   let stopped = false;
@@ -29,7 +33,11 @@ export function startEventRelayLoop(deps: EventDeps, options: EventRelayLoopOpti
     timer = setTimeout(() => {
       const prune = Date.now() - lastPrune >= pruneEveryMs;
       if (prune) lastPrune = Date.now();
-      running = relayAndPrune(deps, { prune }).finally(() => {
+      const pass = async () => {
+        await relayAndPrune(deps, { prune });
+        if (prune) await sweepAbandonedUploads(deps);
+      };
+      running = pass().finally(() => {
         running = undefined;
         schedule();
       });

@@ -1,4 +1,4 @@
-import type { Hyperdrive } from "@cloudflare/workers-types";
+import type { Hyperdrive, R2Bucket } from "@cloudflare/workers-types";
 import { ConfigError, parseConfig } from "../config/parse.ts";
 import type { Config } from "../config/schema.ts";
 
@@ -7,6 +7,8 @@ export interface WorkerEnv {
   readonly HYPERDRIVE?: Hyperdrive;
   /** Static assets (wrangler.toml [assets]): the API reference page's script. */
   readonly ASSETS?: { fetch(url: string): Promise<Response> };
+  /** Attachments (wrangler.toml [[r2_buckets]]); S3_* settings take its place when set. */
+  readonly ATTACHMENTS?: R2Bucket;
   readonly [name: string]: unknown;
 }
 
@@ -27,7 +29,7 @@ export function parseWorkerConfig(env: WorkerEnv): WorkerConfig {
   let schemaProblems: readonly string[] = [];
   try {
     const config = parseConfig(source);
-    if (isWorkerConfig(config)) return config;
+    if (isWorkerConfig(config) && (env.ATTACHMENTS || config.S3_BUCKET)) return config;
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     schemaProblems = error.problems;
@@ -37,6 +39,8 @@ export function parseWorkerConfig(env: WorkerEnv): WorkerConfig {
     (key) => `${key}: is required on Workers${key === "DATABASE_URL" ? " (or a HYPERDRIVE binding)" : ""}`,
   );
   if (source.EMBEDDED_GATEWAY === "true") workerProblems.push("EMBEDDED_GATEWAY: cannot run inside a Worker");
+  if (!env.ATTACHMENTS && !source.S3_BUCKET)
+    workerProblems.push("ATTACHMENTS: an R2 binding (or S3_* settings) is required on Workers");
   throw new ConfigError([...schemaProblems, ...workerProblems]);
 }
 

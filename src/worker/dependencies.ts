@@ -1,10 +1,13 @@
 import argon2Wasm from "@phi-ag/argon2/argon2.wasm";
 import { createBreachedPasswords } from "../adapters/breached-passwords.ts";
 import { createRequestDatabase } from "../adapters/database/request-scoped.ts";
+import { createR2ObjectStore } from "../adapters/object-store/r2.ts";
+import { createS3ObjectStore } from "../adapters/object-store/s3.ts";
+import { s3SettingsOf } from "../adapters/object-store/s3-settings.ts";
 import { createWasmPasswordHasher } from "../adapters/passwords/wasm.ts";
 import { createRedisClient } from "../adapters/redis.ts";
 import { createWorkerWebhookTransport } from "../adapters/webhooks/worker.ts";
-import { type ApiReferenceScript, type DepsProvider, systemClock } from "../deps.ts";
+import { type ApiReferenceScript, type DepsProvider, type ObjectStore, systemClock } from "../deps.ts";
 import { jobRegistry } from "../features/jobs/registry.ts";
 import type { Logger } from "../lib/logger.ts";
 import type { WorkerConfig, WorkerEnv } from "./config.ts";
@@ -29,6 +32,7 @@ export function createWorkerDepsProvider(config: WorkerConfig, env: WorkerEnv, l
     allowPrivateTargets: config.WEBHOOK_ALLOW_PRIVATE_TARGETS,
   });
   const jobQueue = workerJobQueue(env);
+  const objects = workerObjectStore(config, env);
   return {
     config,
     logger,
@@ -48,6 +52,7 @@ export function createWorkerDepsProvider(config: WorkerConfig, env: WorkerEnv, l
         breachedPasswords,
         mailer,
         webhooks,
+        objects,
         clock: systemClock,
         db,
         jobs: createQueueJobKicker({ db, logger }, jobRegistry, jobQueue, waitUntil),
@@ -58,6 +63,17 @@ export function createWorkerDepsProvider(config: WorkerConfig, env: WorkerEnv, l
     // Cloudflare's edge sets this header itself, replacing whatever the caller sent.
     clientIp: (c) => c.req.header("CF-Connecting-IP") ?? "unknown",
   };
+}
+
+/**
+ * R2's S3 API when S3_* is set (clients then bypass the Worker with presigned URLs); otherwise the
+ * R2 binding, whose bytes stream through the Worker (see src/adapters/object-store/r2.ts).
+ */
+export function workerObjectStore(config: WorkerConfig, env: WorkerEnv): ObjectStore {
+  const s3 = s3SettingsOf(config);
+  if (s3) return createS3ObjectStore(s3);
+  if (!env.ATTACHMENTS) throw new Error("parseWorkerConfig lets no Worker start without ATTACHMENTS");
+  return createR2ObjectStore(env.ATTACHMENTS);
 }
 
 /** The pinned @scalar/api-reference browser build, from the static assets wrangler.toml binds. */

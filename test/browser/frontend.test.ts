@@ -293,6 +293,43 @@ describe.skipIf(!hasChromium)(
         },
       );
 
+      it.skipIf(!runs)(
+        "uploads a file with the README's fetch code, and the server decides its type from the bytes",
+        async ({ expect }) => {
+          const context = await newContext(browser);
+          const page = await openFrontend(context, pages.origin, target.url);
+          await signIn(page);
+          const ticket = await (await adminClient(target.url)).createTicket("with a screenshot");
+          await page.addScriptTag({ content: SNIPPETS.readmeAttachments() });
+
+          const outcome = await page.evaluate(async (ticketId) => {
+            // A PNG's signature and IHDR (3×2), declared as text: the server must find the image.
+            const bytes = new Uint8Array(64);
+            bytes.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
+            bytes.set([0, 0, 0, 3, 0, 0, 0, 2], 16);
+            const file = new File([bytes], "screen shot.png", { type: "text/plain" });
+            const attachment = await uploadAttachment(ticketId, file);
+            const served = await fetch(await attachmentUrl(ticketId, String(attachment.id)));
+            return {
+              attachment,
+              status: served.status,
+              type: served.headers.get("Content-Type"),
+              disposition: served.headers.get("Content-Disposition"),
+              size: (await served.arrayBuffer()).byteLength,
+            };
+          }, ticket.id);
+
+          expect(outcome).toMatchObject({
+            attachment: { status: "ready", contentType: "image/png", width: 3, height: 2 },
+            status: 200,
+            type: "image/png",
+            disposition: `inline; filename="screen shot.png"; filename*=UTF-8''screen%20shot.png`,
+            size: 64,
+          });
+          await context.close();
+        },
+      );
+
       it.skipIf(!runs)("renders /docs with every request served by the API itself", async ({ expect }) => {
         const context = await newContext(browser);
         const leaving: string[] = [];

@@ -138,4 +138,25 @@ describe("parseConfig", () => {
       ).toThrow(/SMTP_URL: must be an smtp/);
     },
   );
+  it("takes the S3 settings all together or not at all, and only over https when deployed", () => {
+    const half = problemsOf({ JWT_SECRET: strongSecret, S3_BUCKET: "files" });
+    expect(half.map((problem) => problem.split(":")[0]).sort()).toEqual([
+      "S3_ACCESS_KEY_ID",
+      "S3_ENDPOINT",
+      "S3_SECRET_ACCESS_KEY",
+    ]);
+    const clearText = problemsOf({
+      NODE_ENV: "production",
+      JWT_SECRET: strongSecret,
+      DATABASE_URL: "postgres://user:pw@db.example:5432/tix",
+      UPSTASH_REDIS_REST_URL: "https://eu1-x.upstash.io",
+      UPSTASH_REDIS_REST_TOKEN: "token",
+      ...MAIL,
+      S3_ENDPOINT: "http://minio.internal:9000",
+      S3_BUCKET: "files",
+      S3_ACCESS_KEY_ID: "id",
+      S3_SECRET_ACCESS_KEY: "secret",
+    });
+    expect(clearText).toEqual([expect.stringMatching(/^S3_ENDPOINT: must be https:\/\//)]);
+  });
 });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { KNOWN_CONTENT_TYPES } from "../../src/features/attachments/schemas.ts";
 import { createDoorContext, currentDoor } from "../support/door.ts";
 import { doorTarget } from "../support/fuzz/door-target.ts";
 import { type FuzzSummary, fuzzApi } from "../support/fuzz/runner.ts";
@@ -38,6 +39,12 @@ beforeAll(async () => {
       // Bad input is under test here, not slow dependencies: on a loaded CI machine a 300 ms
       // Redis budget would turn fail-closed auth routes into (correct, but off-topic) 503s.
       RATE_LIMIT_TIMEOUT_MS: "5000",
+      // Every size and type the document allows is then also allowed by the config (only the
+      // config knows its own limits), so valid reservations reach the handler's success path.
+      ATTACHMENT_MAX_BYTES: String(5 * 1024 ** 3),
+      ATTACHMENT_MAX_TICKET_BYTES: String(2 ** 52),
+      ATTACHMENT_MAX_PER_TICKET: "10000",
+      ATTACHMENT_ALLOWED_TYPES: KNOWN_CONTENT_TYPES.join(","),
     },
   });
 });

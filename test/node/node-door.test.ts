@@ -78,6 +78,17 @@ describe("the Node door (src/node.ts)", () => {
     }
     expect(output).not.toContain("short");
   });
+  it("refuses to keep attachments on local disk when deployed: S3 is required", async () => {
+    const started = startNodeDoor({
+      NODE_ENV: "production",
+      JWT_SECRET: "p".repeat(48),
+      DATABASE_URL: "postgres://user:pw@127.0.0.1:1/tix",
+      UPSTASH_REDIS_REST_URL: "https://redis.invalid",
+      UPSTASH_REDIS_REST_TOKEN: "token",
+    });
+    expect(await started.exited).toBe(1);
+    expect(started.output()).toContain("S3_BUCKET:");
+  });
 });
 
 describe("shutting down with open event streams", () => {

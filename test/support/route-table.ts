@@ -3,6 +3,7 @@ import type { Role } from "../../src/features/users/schemas.ts";
 import { ACCOUNT_ROUTES } from "./routes/accounts.ts";
 import { API_KEY_ROUTES } from "./routes/api-keys.ts";
 import { ASSIGNMENT_ROUTES } from "./routes/assignments.ts";
+import { ATTACHMENT_ROUTES } from "./routes/attachments.ts";
 import { AUDIT_ROUTES } from "./routes/audit.ts";
 import { CATEGORY_ROUTES } from "./routes/categories.ts";
 import { COMMENT_ROUTES } from "./routes/comments.ts";
@@ -59,6 +60,7 @@ export const PROTECTED_ROUTES: readonly ProtectedRoute[] = [
   ...TICKET_ROUTES,
   ...COMMENT_ROUTES,
   ...ASSIGNMENT_ROUTES,
+  ...ATTACHMENT_ROUTES,
   ...AUDIT_ROUTES,
   ...EVENT_ROUTES,
   ...API_KEY_ROUTES,

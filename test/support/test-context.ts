@@ -1,9 +1,13 @@
 import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import postgres from "postgres";
 import { inject } from "vitest";
 import { createBreachedPasswords } from "../../src/adapters/breached-passwords.ts";
 import { createPgliteDatabase } from "../../src/adapters/database/pglite.ts";
 import { createPostgresDatabase, type NodeDatabase } from "../../src/adapters/database/postgres.ts";
+import { createDiskObjectStore } from "../../src/adapters/object-store/disk.ts";
 import { createNativePasswordHasher } from "../../src/adapters/passwords/native.ts";
 import { createNodeRedisClient } from "../../src/adapters/redis-node.ts";
 import { createNodeWebhookTransport } from "../../src/adapters/webhooks/node.ts";
@@ -11,7 +15,7 @@ import { createApp } from "../../src/app.ts";
 import { parseConfig } from "../../src/config/parse.ts";
 import type { Config } from "../../src/config/schema.ts";
 import { DEVELOPMENT_JWT_SECRET } from "../../src/config/schema.ts";
-import { type Clock, type Deps, type Mailer, systemClock } from "../../src/deps.ts";
+import { type Clock, type Deps, type Mailer, type ObjectStore, systemClock } from "../../src/deps.ts";
 import { createBackgroundTasks } from "../../src/lib/background-tasks.ts";
 import { createLogger } from "../../src/lib/logger.ts";
 import type { Metrics } from "../../src/lib/metrics/metrics.ts";
@@ -64,6 +68,8 @@ export interface TestContextOptions {
   mailer?: Mailer;
   /** Sees every statement just before it is sent (fault tests cut a connection mid-transaction). */
   onQuery?: (query: string) => void;
+  /** The attachments' store; by default a disk store in a fresh temporary folder. */
+  objects?: ObjectStore;
 }
 
 /**
@@ -99,8 +105,10 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
     timeoutMs: REDIS_TIMEOUT_MS,
     onRoundTrip: (durationMs, ok) => metrics.dependencyCall("redis", durationMs / 1000, ok),
   });
+  const objectsDir = options.objects ? undefined : await mkdtemp(join(tmpdir(), "tixgenius-objects-"));
   const deps: Deps = {
     config,
+    objects: options.objects ?? createDiskObjectStore(objectsDir ?? ""),
     db: fresh.database.db,
     redis: redisClient.redis,
     clock: options.clock ?? systemClock,
@@ -136,6 +144,7 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
       await background.drain(5000);
       redisClient.close();
       await fresh.drop();
+      if (objectsDir) await rm(objectsDir, { recursive: true, force: true });
     },
   };
 }

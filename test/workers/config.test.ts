@@ -59,6 +59,17 @@ describe("the Worker door with an invalid config", () => {
     }
   });
 
+  it("requires somewhere to keep attachments: the R2 binding, or S3 settings", async () => {
+    const logged: string[] = [];
+    vi.spyOn(console, "log").mockImplementation((line: unknown) => void logged.push(String(line)));
+    const { ATTACHMENTS: _bucket, ...withoutBucket } = env;
+
+    const response = await fetchWith({ ...withoutBucket });
+
+    expect(response.status).toBe(500);
+    expect(logged.join("\n")).toContain("ATTACHMENTS");
+  });
+
   it("serves normally with the same values it was started with", async () => {
     const response = await fetchWith({ ...env });
 

@@ -14,6 +14,8 @@ export const eventType = pgEnum("event_type", [
   "comment.updated",
   "comment.deleted",
   "notification.created",
+  "attachment.added",
+  "attachment.deleted",
 ]);
 
 /**

@@ -4,6 +4,7 @@ import { tickets } from "../../db/schema.ts";
 import type { Deps } from "../../deps.ts";
 import type { Actor } from "../../lib/actor.ts";
 import { encodeCursor } from "../../lib/cursor.ts";
+import { attachmentCountOf } from "../attachments/queries.ts";
 import { ticketColumns, visibleTickets } from "./access.ts";
 import type { TicketListQuery } from "./list-schemas.ts";
 import { orderingFor } from "./ordering.ts";
@@ -23,7 +24,10 @@ export async function listTickets(deps: Deps, actor: Actor, query: TicketListQue
     rows.length > query.limit && last
       ? encodeCursor([ordering.name, ...JSON.parse(last.cursorKey), last.id])
       : null;
-  const data = page.map(({ cursorKey: _key, ...row }) => toTicket(row));
+  const data = page.map(({ cursorKey: _key, attachmentCount, ...row }) => ({
+    ...toTicket(row),
+    attachmentCount,
+  }));
   if (!query.count) return { data, nextCursor };
   // A relevance search pages through its candidates only, and so counts only them.
   const counted =
@@ -51,7 +55,11 @@ export function listStatement(db: Database, actor: Actor, query: TicketListQuery
   const after = query.cursor ? ordering.after(query.cursor) : undefined;
   const source = ordering.name === "relevance" ? newestMatches(db, scope) : tickets;
   const statement = db
-    .select({ ...ticketColumns, cursorKey: ordering.cursorKey })
+    .select({
+      ...ticketColumns,
+      cursorKey: ordering.cursorKey,
+      attachmentCount: attachmentCountOf(actor),
+    })
     .from(source)
     .where(ordering.name === "relevance" ? after : and(scope, after))
     .orderBy(...ordering.orderBy)

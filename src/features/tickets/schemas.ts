@@ -38,6 +38,10 @@ export const Ticket = z
         "On single-ticket answers whose description mentions someone (`<@user-id>`) who can see it",
     }),
     unreachableMentions: UnreachableMentions.optional(),
+    attachmentCount: z.number().int().optional().openapi({
+      description:
+        "Files you can see on the ticket, in the list (`GET /v1/tickets`) only: a single ticket's ETag is its version, which files do not change, so `GET /v1/tickets/{id}/attachments?count=true` counts them there",
+    }),
   })
   .openapi("Ticket");
 export type Ticket = z.infer<typeof Ticket>;

@@ -97,4 +97,6 @@ declare global {
   function login(email: string, password: string): Promise<void>;
   function refresh(): Promise<void>;
   function api(path: string, init?: RequestInit): Promise<Response>;
+  function uploadAttachment(ticketId: string, file: File): Promise<Record<string, unknown>>;
+  function attachmentUrl(ticketId: string, attachmentId: string): Promise<string>;
 }

@@ -17,6 +17,7 @@ export function jsSnippet(file: "README.md" | "docs/EVENTS.md", heading: string)
 export const SNIPPETS = {
   auth: () => jsSnippet("README.md", "## Authentication for a frontend"),
   readmeEvents: () => jsSnippet("README.md", "## Live events for a frontend"),
+  readmeAttachments: () => jsSnippet("README.md", "## Attachments for a frontend"),
   docsEvents: () => jsSnippet("docs/EVENTS.md", "## Consuming the stream in a browser"),
   readmeInbox: () => jsSnippet("README.md", "## Notifications for a frontend"),
   docsInbox: () => jsSnippet("docs/EVENTS.md", "### The inbox and the badge in a browser"),

@@ -39,6 +39,8 @@ export async function openWorkerdDoor(options: WorkerdDoorOptions): Promise<Work
       // The job queue as wrangler.toml declares it: the Worker sends to it and consumes it.
       queueProducers: options.build.queueProducers,
       queueConsumers: options.build.queueConsumers,
+      // wrangler.toml's R2 binding, simulated on disk-less storage as `wrangler dev` does.
+      r2Buckets: ["ATTACHMENTS"],
       // Offline: no lookup of request.cf data.
       cf: false,
       handleStructuredLogs: ({ level, message }) => {

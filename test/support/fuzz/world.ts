@@ -1,5 +1,6 @@
 import type { Role } from "../../../src/features/users/schemas.ts";
 import { makeApiKey } from "../factories/api-keys.ts";
+import { attach, pngBytes } from "../factories/attachments.ts";
 import { addComment } from "../factories/comments.ts";
 import { insertInvitation } from "../factories/invitations.ts";
 import { createCategory, createTeam, insertTicket, reportTicket } from "../factories/tickets.ts";
@@ -69,6 +70,10 @@ export async function buildFuzzWorld(ctx: TestContext): Promise<FuzzWorld> {
 
   const ownTicket = await reportTicket(ctx, actors.reporter.session, { categoryId: ownCategory.id });
   const ownComment = await addComment(ctx, actors.reporter.session, ownTicket.id);
+  // Several: fuzzed DELETEs remove some, and reads of the others should still reach a handler.
+  const ownFiles = await Promise.all(
+    [1, 2, 3].map((size) => attach(ctx, actors.reporter.session, ownTicket.id, pngBytes(size, size))),
+  );
   const devTicket = await insertTicket(ctx, { reporterId: actors.developer.user.id, teamId: ownTeam.id });
   const foreignTickets = await Promise.all([
     reportTicket(ctx, victim.session, { categoryId: foreignCategory.id }),
@@ -103,6 +108,7 @@ export async function buildFuzzWorld(ctx: TestContext): Promise<FuzzWorld> {
       foreignCategory.id,
       ownTicket.id,
       ownComment.id,
+      ...ownFiles.map((file) => file.id),
       devTicket.id,
       ownWebhook.id,
       victim.user.id,
@@ -124,6 +130,7 @@ export async function buildFuzzWorld(ctx: TestContext): Promise<FuzzWorld> {
       teams: [ownTeam.id],
       categories: [ownCategory.id],
       comments: [ownComment.id],
+      attachments: ownFiles.map((file) => file.id),
       developers: [otherDeveloper.user.id],
       apiKeys: apiKeys.map((key) => key.id),
       invitations: invitationIds,
@@ -186,6 +193,7 @@ function idsByName(
     | "teams"
     | "categories"
     | "comments"
+    | "attachments"
     | "developers"
     | "apiKeys"
     | "invitations"
@@ -207,6 +215,7 @@ function idsByName(
     teamId: kinds.teams,
     defaultTeamId: kinds.teams,
     categoryId: kinds.categories,
+    commentId: kinds.comments,
     parentId: kinds.categories,
     assigneeId: kinds.developers,
     userId: kinds.developers,
