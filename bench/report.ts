@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import type { EventLatency } from "./event-latency.ts";
 import type { Settings } from "./measure.ts";
+import type { NotificationLatency } from "./notification-latency.ts";
 import type { EndpointResult } from "./run.ts";
 
 interface Report {
@@ -12,6 +13,7 @@ interface Report {
   command: string;
   bySize: Record<string, EndpointResult[]>;
   eventsBySize: Record<string, EventLatency>;
+  notificationsBySize: Record<string, NotificationLatency>;
 }
 
 function versionOf(command: string): string {
@@ -72,15 +74,36 @@ export function eventsTable(eventsBySize: Record<string, EventLatency>): string 
   return lines.join("\n");
 }
 
+/** Commit (the comment answered) → `notification.created` on a watcher's stream, per size. */
+export function notificationsTable(bySize: Record<string, NotificationLatency>): string {
+  const sizes = Object.entries(bySize);
+  if (sizes.length === 0) return "";
+  const lines = [
+    "| Tickets | Comments | delivered | lost | commit → notification.created p50 / p99 / max ms |",
+    "|---:|---:|---:|---:|---|",
+  ];
+  for (const [size, n] of sizes)
+    lines.push(
+      `| ${Number(size).toLocaleString("en")} | ${n.comments} | ${n.delivered} | ${n.lost} | ${n.afterCommitMs.p50} / ${n.afterCommitMs.p99} / ${n.afterCommitMs.max} |`,
+    );
+  return lines.join("\n");
+}
+
 /** bench/results/<date>-<quick|full>.json with everything measured, and the table on stdout. */
 export function writeResults(report: Report): void {
   const stamp = report.started.toISOString().replaceAll(":", "-").slice(0, 19);
   const file = `bench/results/${stamp}-${report.quick ? "quick" : "full"}.json`;
-  const table = [markdownTable(report.bySize), eventsTable(report.eventsBySize)].filter(Boolean).join("\n\n");
+  const table = [
+    markdownTable(report.bySize),
+    eventsTable(report.eventsBySize),
+    notificationsTable(report.notificationsBySize),
+  ]
+    .filter(Boolean)
+    .join("\n\n");
   mkdirSync("bench/results", { recursive: true });
   writeFileSync(
     file,
-    `${JSON.stringify({ date: report.started.toISOString(), command: report.command, machine: machine(), settings: report.settings, results: report.bySize, events: report.eventsBySize, table }, null, 2)}\n`,
+    `${JSON.stringify({ date: report.started.toISOString(), command: report.command, machine: machine(), settings: report.settings, results: report.bySize, events: report.eventsBySize, notifications: report.notificationsBySize, table }, null, 2)}\n`,
   );
   console.log(`\n${table}\n\nwritten to ${file}`);
 }
