@@ -9,7 +9,7 @@ import type { TicketRow } from "../src/features/tickets/access.ts";
 import { toTicket } from "../src/features/tickets/presenter.ts";
 import { encodeCursor } from "../src/lib/cursor.ts";
 import type { CeilingRoute } from "./ceiling-spec.ts";
-import { replayWrite } from "./ceiling-writes.ts";
+import { replayComment, replayWrite } from "./ceiling-writes.ts";
 
 /**
  * The two ceilings, one per process (CEILING_MODE):
@@ -37,6 +37,7 @@ const audience = env.JWT_AUDIENCE ?? "tixgenius-api";
 const ticketKeys = Object.keys(getTableColumns(tickets));
 const listedKeys = [...ticketKeys.filter((name) => name !== "search"), "cursorKey"];
 const TICKET_PATH = /^\/v1\/tickets\/([0-9a-f-]{36})$/;
+const COMMENTS_PATH = /^\/v1\/tickets\/([0-9a-f-]{36})\/comments$/;
 
 interface Answer {
   status: number;
@@ -45,9 +46,16 @@ interface Answer {
 }
 
 function routeOf(method: string, url: string): { route: CeilingRoute; ticketId?: string } | undefined {
+  const comments = COMMENTS_PATH.exec(url);
+  if (comments) {
+    const route = routes.find((candidate) => candidate.kind === "comment" && candidate.method === method);
+    return route && { route, ticketId: comments[1] };
+  }
   const byId = TICKET_PATH.exec(url);
   if (byId) {
-    const route = routes.find((candidate) => candidate.kind !== "list" && candidate.method === method);
+    const route = routes.find(
+      (candidate) => candidate.kind !== "list" && candidate.kind !== "comment" && candidate.method === method,
+    );
     return route && { route, ticketId: byId[1] };
   }
   const route = routes.find((candidate) => candidate.path === url && candidate.method === method);
@@ -84,6 +92,11 @@ async function rawAnswer(request: IncomingMessage, route: CeilingRoute, ticketId
       return ifMatch;
     return value;
   };
+  if (route.kind === "comment") {
+    const captured = (JSON.parse(route.body) as { id: string }).id;
+    const comment = await replayComment(sql, route.statements, captured, substitute);
+    return { status: route.status, body: JSON.stringify(comment) };
+  }
   if (route.kind === "update" || route.kind === "create") {
     const created = route.kind === "create" ? (JSON.parse(route.body) as { id: string }).id : undefined;
     const row = await replayWrite(sql, route.statements, { ticketId: created }, substitute);

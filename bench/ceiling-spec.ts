@@ -2,10 +2,10 @@ import type { Statement } from "./capture.ts";
 
 /** What a ceiling process serves for one endpoint (written to a JSON file it reads at start). */
 export interface CeilingRoute {
-  /** Reads (one ticket, a list) and writes (a PATCH, a create, a login). */
-  kind: "ticket" | "list" | "update" | "create" | "login";
+  /** Reads (one ticket, a list) and writes (a PATCH, a create, a comment, a login). */
+  kind: "ticket" | "list" | "update" | "create" | "comment" | "login";
   method: "GET" | "POST" | "PATCH";
-  /** Exact request path, or /v1/tickets/:id for one ticket. */
+  /** Exact request path, or /v1/tickets/:id (and /v1/tickets/:id/comments) for one ticket. */
   path: string;
   /** The API's status and response bytes (the HTTP ceiling answers with them). */
   status: number;

@@ -92,7 +92,7 @@ export async function measureEventLatency(
   }
 }
 
-function percentiles(values: number[]) {
+export function percentiles(values: number[]) {
   const sorted = [...values].sort((a, b) => a - b);
   const at = (fraction: number) =>
     sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? 0;

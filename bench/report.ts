@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import type { EventLatency } from "./event-latency.ts";
 import type { Settings } from "./measure.ts";
+import type { NotificationLatency } from "./notification-latency.ts";
 import type { EndpointResult } from "./run.ts";
 import { type WebhookBench, webhooksTable } from "./webhook-delivery.ts";
 
@@ -14,6 +15,7 @@ interface Report {
   bySize: Record<string, EndpointResult[]>;
   eventsBySize: Record<string, EventLatency>;
   webhooksBySize: Record<string, WebhookBench>;
+  notificationsBySize: Record<string, NotificationLatency>;
 }
 
 function versionOf(command: string): string {
@@ -74,6 +76,21 @@ export function eventsTable(eventsBySize: Record<string, EventLatency>): string 
   return lines.join("\n");
 }
 
+/** Commit (the comment answered) → `notification.created` on a watcher's stream, per size. */
+export function notificationsTable(bySize: Record<string, NotificationLatency>): string {
+  const sizes = Object.entries(bySize);
+  if (sizes.length === 0) return "";
+  const lines = [
+    "| Tickets | Comments | delivered | lost | commit → notification.created p50 / p99 / max ms |",
+    "|---:|---:|---:|---:|---|",
+  ];
+  for (const [size, n] of sizes)
+    lines.push(
+      `| ${Number(size).toLocaleString("en")} | ${n.comments} | ${n.delivered} | ${n.lost} | ${n.afterCommitMs.p50} / ${n.afterCommitMs.p99} / ${n.afterCommitMs.max} |`,
+    );
+  return lines.join("\n");
+}
+
 /** bench/results/<date>-<quick|full>.json with everything measured, and the table on stdout. */
 export function writeResults(report: Report): void {
   const stamp = report.started.toISOString().replaceAll(":", "-").slice(0, 19);
@@ -82,13 +99,14 @@ export function writeResults(report: Report): void {
     markdownTable(report.bySize),
     eventsTable(report.eventsBySize),
     webhooksTable(report.webhooksBySize),
+    notificationsTable(report.notificationsBySize),
   ]
     .filter(Boolean)
     .join("\n\n");
   mkdirSync("bench/results", { recursive: true });
   writeFileSync(
     file,
-    `${JSON.stringify({ date: report.started.toISOString(), command: report.command, machine: machine(), settings: report.settings, results: report.bySize, events: report.eventsBySize, webhooks: report.webhooksBySize, table }, null, 2)}\n`,
+    `${JSON.stringify({ date: report.started.toISOString(), command: report.command, machine: machine(), settings: report.settings, results: report.bySize, events: report.eventsBySize, webhooks: report.webhooksBySize, notifications: report.notificationsBySize, table }, null, 2)}\n`,
   );
   console.log(`\n${table}\n\nwritten to ${file}`);
 }

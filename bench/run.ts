@@ -9,11 +9,12 @@ import { type Captured, openCapture } from "./capture.ts";
 import { prepareDatabase } from "./database.ts";
 import { type EventLatency, measureEventLatency } from "./event-latency.ts";
 import { type Measurement, measure, type Settings } from "./measure.ts";
+import { measureNotificationLatency, type NotificationLatency } from "./notification-latency.ts";
 import { type Started, startNode, waitForHttp } from "./processes.ts";
 import { unlimitedRateLimits } from "./rate-limits.ts";
 import { writeResults } from "./report.ts";
-import { buildScenarios, type Caller, ceilingRoute, refreshVersions } from "./scenarios.ts";
-import { BENCH_MANAGER } from "./seed.ts";
+import { buildScenarios, type Caller, COMMENT_WATCHERS, ceilingRoute, refreshVersions } from "./scenarios.ts";
+import { BENCH_MANAGER, BENCH_WATCHER_EMAIL, seedWatchedTickets } from "./seed.ts";
 import { serverCounters } from "./server-counters.ts";
 import { measureWebhooks, type WebhookBench } from "./webhook-delivery.ts";
 
@@ -212,6 +213,23 @@ async function benchSize(size: number): Promise<EndpointResult[]> {
       });
       console.log(`  ${JSON.stringify(webhooksBySize[size])}`);
     }
+    if (!args.only || /comment|notification/.test(args.only)) {
+      console.log(`[${size}] notification latency`);
+      // Fresh tickets, so the probe's folds start from nothing the load left unread.
+      const watched = await seedWatchedTickets(sql, 4, COMMENT_WATCHERS);
+      const watcher = await login(`http://127.0.0.1:${PORTS.api}`, BENCH_WATCHER_EMAIL(1));
+      // Below the comment's throughput (12 req/s in the quick run of docs/BENCHMARKS.md), so the
+      // figure is delivery latency, not a queue of comments waiting for the database.
+      const rate = { perSecond: 5, seconds: args.quick ? 10 : 30 };
+      notificationsBySize[size] = await measureNotificationLatency(
+        `http://127.0.0.1:${PORTS.api}`,
+        caller,
+        watcher,
+        watched,
+        rate,
+      );
+      console.log(`  ${JSON.stringify(notificationsBySize[size])}`);
+    }
     return results;
   } finally {
     await capture.close();
@@ -220,11 +238,12 @@ async function benchSize(size: number): Promise<EndpointResult[]> {
   }
 }
 
-async function login(baseUrl: string): Promise<Caller> {
+/** The bench manager, or a watcher seeded with the manager's password. */
+async function login(baseUrl: string, email = BENCH_MANAGER.email): Promise<Caller> {
   const response = await fetch(`${baseUrl}/v1/auth/login`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify(BENCH_MANAGER),
+    body: JSON.stringify({ email, password: BENCH_MANAGER.password }),
   });
   const body = (await response.json()) as { accessToken?: string; user?: { id: string } };
   if (!body.accessToken || !body.user)
@@ -257,6 +276,7 @@ await Promise.all([
 const bySize: Record<string, EndpointResult[]> = {};
 const eventsBySize: Record<string, EventLatency> = {};
 const webhooksBySize: Record<string, WebhookBench> = {};
+const notificationsBySize: Record<string, NotificationLatency> = {};
 for (const size of sizes) bySize[size] = await benchSize(size);
 if (args.profile) console.log(`CPU profiles of the API process: ${PROFILE_DIR}`);
 writeResults({
@@ -267,4 +287,5 @@ writeResults({
   bySize,
   eventsBySize,
   webhooksBySize,
+  notificationsBySize,
 });

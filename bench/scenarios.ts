@@ -2,7 +2,7 @@ import type postgres from "postgres";
 import type { Captured } from "./capture.ts";
 import type { CeilingRoute } from "./ceiling-spec.ts";
 import type { LoadSpec } from "./load.ts";
-import { BENCH_MANAGER } from "./seed.ts";
+import { BENCH_MANAGER, seedWatchedTickets } from "./seed.ts";
 
 export interface Scenario {
   name: string;
@@ -19,6 +19,9 @@ export interface Caller {
 }
 
 const SEARCH_WORD = "timeout";
+/** Issue 13's cost: a comment on a ticket with this many watchers is one set-based insert. */
+export const COMMENT_WATCHERS = 50;
+const WATCHED_TICKETS = 4;
 
 /** The endpoints, in the order they run: reads first, so writes do not change what they read. */
 export async function buildScenarios(sql: postgres.Sql, caller: Caller): Promise<Scenario[]> {
@@ -48,6 +51,8 @@ export async function buildScenarios(sql: postgres.Sql, caller: Caller): Promise
   );
   const loginBody = JSON.stringify({ email: BENCH_MANAGER.email, password: BENCH_MANAGER.password });
   const json = { ...auth, "content-type": "application/json" };
+  const watched = await seedWatchedTickets(sql, WATCHED_TICKETS, COMMENT_WATCHERS);
+  const commentBodies = titles.map((title) => JSON.stringify({ body: title, visibility: "public" }));
   return [
     {
       name: "GET /v1/tickets/:id",
@@ -121,6 +126,25 @@ export async function buildScenarios(sql: postgres.Sql, caller: Caller): Promise
         },
       },
       ceiling: { kind: "create", method: "POST", path: "/v1/tickets" },
+    },
+    {
+      name: `POST /v1/tickets/:id/comments (${COMMENT_WATCHERS} watchers)`,
+      load: {
+        method: "POST",
+        paths: watched.map((id) => `/v1/tickets/${id}/comments`),
+        bodies: commentBodies,
+        headers: auth,
+      },
+      sample: {
+        path: `/v1/tickets/${watched[0]}/comments`,
+        init: { method: "POST", headers: json, body: commentBodies[0] },
+      },
+      ceiling: {
+        kind: "comment",
+        method: "POST",
+        path: "/v1/tickets/:id/comments",
+        ticketId: watched[0],
+      },
     },
   ];
 }

@@ -158,3 +158,46 @@ async function seedTickets(
       least(now(), now() - make_interval(secs => i * ${secondsPerTicket}::float8) + make_interval(days => (r3 * 3)::int))
     from series, words`;
 }
+
+/** Developers of Team 01 (the manager's team) who watch the comment scenario's tickets. */
+export const BENCH_WATCHER_EMAIL = (index: number) => `watcher${index}@bench.local`;
+
+/**
+ * Tickets in Team 01 each watched by `watchers` developers of that team, so every one of them may
+ * see the ticket (userSeesTicket) and a comment really notifies them all. The watchers are kept
+ * between runs; the tickets are new each run (the next run's ensureSeeded removes them). Watcher 1
+ * chooses in-app for comments explicitly, as the stream's subscriber in the latency probe.
+ */
+export async function seedWatchedTickets(
+  sql: postgres.Sql,
+  tickets: number,
+  watchers: number,
+): Promise<string[]> {
+  return sql.begin(async (tx) => {
+    await tx`insert into users (email, name, role, password_hash)
+      select 'watcher' || i || '@bench.local', 'Watcher ' || i, 'developer',
+        (select password_hash from users where email = ${BENCH_MANAGER.email})
+      from generate_series(1, ${watchers}) i
+      where not exists (select 1 from users where lower(email) = 'watcher' || i || '@bench.local')`;
+    const people = await tx<{ id: string }[]>`select id from users
+      where email like 'watcher%@bench.local' order by id limit ${watchers}`;
+    const ids = people.map((person) => person.id);
+    await tx`insert into team_members (team_id, user_id, role)
+      select t.id, u, 'member' from teams t, unnest(${ids}::uuid[]) u where t.name = 'Team 01'
+      on conflict do nothing`;
+    await tx`insert into notification_preferences (user_id, kind, channel)
+      select id, 'commented', 'in_app' from users where email = ${BENCH_WATCHER_EMAIL(1)}
+      on conflict do nothing`;
+    const created = await tx<
+      { id: string }[]
+    >`insert into tickets (title, description, status, priority, team_id, reporter_id)
+      select 'Watched ticket ' || i, 'Bench: commented on under load.', 'open', 'medium',
+        (select id from teams where name = 'Team 01'),
+        (select id from users where role = 'reporter' order by email limit 1)
+      from generate_series(1, ${tickets}) i returning id`;
+    const ticketIds = created.map((ticket) => ticket.id);
+    await tx`insert into ticket_watchers (ticket_id, user_id)
+      select t, u from unnest(${ticketIds}::uuid[]) t, unnest(${ids}::uuid[]) u`;
+    return ticketIds;
+  });
+}
