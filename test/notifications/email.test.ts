@@ -4,6 +4,7 @@ import { jobs, tickets } from "../../src/db/schema.ts";
 import { sendQueuedMail } from "../../src/features/mail/outbox.ts";
 import { writeNotifications } from "../../src/features/notifications/notify.ts";
 import type { Role } from "../../src/features/users/schemas.ts";
+import { assign, createDeveloper } from "../support/factories/assignments.ts";
 import { addComment } from "../support/factories/comments.ts";
 import { aboutTicket, setPreferences, watchTicket } from "../support/factories/notifications.ts";
 import { patchTicket, reportTicket, ticketWorld } from "../support/factories/tickets.ts";
@@ -149,5 +150,23 @@ describe("the email preference", () => {
     expect(mail.html).not.toContain("<script>");
     expect(mail.html).toContain("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; co");
     expect(mail.text).toContain(`<script>alert("x")</script> & co`);
+  });
+
+  it("mails an assignment to the new assignee, and tells nobody by mail who kept in_app", async () => {
+    const ticket = await teamTicket();
+    const developer = await createDeveloper(flow.ctx, { teamId: world.teamA.id });
+    expect((await setPreferences(flow.ctx, developer.session, { assigned: "email" })).status).toBe(200);
+    const assigned = await assign(flow.ctx, world.managerA.session, ticket.id, {
+      assigneeId: developer.user.id,
+    });
+    expect(assigned.status).toBe(200);
+
+    const mail = await flow.mail.waitFor(developer.user.email);
+    expect(mail.subject).toContain("assigned it to you");
+    expect(mail.text).toContain(ticketLink(ticket.id));
+    // Its status change (a kind left in_app) reaches the inbox only.
+    await patchTicket(flow.ctx, world.managerA.session, ticket.id, { status: "in_progress" });
+    expect(await aboutTicket(flow.ctx, developer.session, ticket.id)).toHaveLength(2);
+    expect(await mailJobsTo(developer.user.email)).toBe(1);
   });
 });
