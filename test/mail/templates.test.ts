@@ -23,6 +23,16 @@ const SAMPLES: { [Name in MailTemplateName]: Parameters<(typeof MAIL_TEMPLATES)[
   email_change_confirm: { name: HOSTILE, newEmail: `"<b>"@example.test`, link: LINK },
   email_change_notice: { name: HOSTILE, newEmail: `"<b>"@example.test`, cancelLink: LINK },
   email_changed: { name: HOSTILE, newEmail: `"<b>"@example.test` },
+  notification: {
+    name: HOSTILE,
+    kind: "commented",
+    internal: false,
+    ticketKey: "TIX-7",
+    ticketTitle: HOSTILE,
+    actorName: HOSTILE,
+    change: {},
+    link: LINK,
+  },
 };
 
 describe("mail templates", () => {

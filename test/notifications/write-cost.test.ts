@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ticketWatchers } from "../../src/db/schema.ts";
+import { notificationPreferences, ticketWatchers } from "../../src/db/schema.ts";
 import { addComment } from "../support/factories/comments.ts";
 import { patchTicket, reportTicket, ticketWorld } from "../support/factories/tickets.ts";
 import { createUser } from "../support/factories.ts";
@@ -14,13 +14,17 @@ beforeAll(async () => {
 afterAll(() => ctx.close());
 
 /** A team-A ticket watched by its reporter and `extra` admins (who see every ticket). */
-async function watchedTicket(extra: number) {
+async function watchedTicket(extra: number, channel: "in_app" | "email" = "in_app") {
   const ticket = await reportTicket(ctx, world.reporter.session, { categoryId: world.categoryA.id });
   const admins = await Promise.all(Array.from({ length: extra }, () => createUser(ctx, { role: "admin" })));
   if (admins.length > 0)
     await ctx.deps.db
       .insert(ticketWatchers)
       .values(admins.map((admin) => ({ ticketId: ticket.id, userId: admin.id })));
+  if (channel === "email" && admins.length > 0)
+    await ctx.deps.db
+      .insert(notificationPreferences)
+      .values(admins.map((admin) => ({ userId: admin.id, kind: "commented" as const, channel })));
   return ticket;
 }
 
@@ -78,6 +82,23 @@ describe("the write path of notifications", () => {
     expect(notificationWork(loud).length).toBeLessThanOrEqual(4);
     console.log(
       `PATCH: ${silent.length} statements for a title, ${loud.length} for a priority change notifying 51 watchers`,
+    );
+  });
+
+  it("adds nothing for in_app recipients, and one SELECT and one jobs insert for 50 email recipients", async () => {
+    const warm = await watchedTicket(1);
+    await addComment(ctx, world.managerA.session, warm.id); // prepared statements, the manager's watch
+    const [inApp, email] = [await watchedTicket(50), await watchedTicket(50, "email")];
+    // Each ticket's first comment: new notifications (a fold would mail nobody).
+    const quiet = await statementsOf(() => addComment(ctx, world.managerA.session, inApp.id));
+    const mailed = await statementsOf(() => addComment(ctx, world.managerA.session, email.id));
+
+    const mailWork = (queries: string[]) => queries.filter((query) => /"jobs"|"actors"/.test(query));
+    expect(mailWork(quiet)).toEqual([]);
+    expect(mailWork(mailed)).toHaveLength(2);
+    expect(mailed.length - quiet.length).toBe(2);
+    console.log(
+      `comment notifying 50 watchers: ${quiet.length} statements with in_app, ${mailed.length} with email (50 mails queued)`,
     );
   });
 });

@@ -8,7 +8,9 @@ import { invalidateDeveloperLoads } from "../developers/cache.ts";
 import { loadTeamDevelopers } from "../developers/queries.ts";
 import { publishAfterCommit } from "../events/publish.ts";
 import { recordEvent } from "../events/record.ts";
+import { sendQueuedMail } from "../mail/outbox.ts";
 import { recordNotificationEvents } from "../notifications/live.ts";
+import type { MailDeps } from "../notifications/mail.ts";
 import { writeNotifications } from "../notifications/notify.ts";
 import { addWatchers } from "../notifications/watchers.ts";
 import { loadVisibleTicket, type TicketRow } from "../tickets/access.ts";
@@ -38,7 +40,7 @@ import {
 
 type Tx = Parameters<Parameters<Deps["db"]["transaction"]>[0]>[0];
 type Chosen = { userId: string; score: (Candidate & { explanation: string }) | null };
-type Applied = { result: AssignmentResult; eventIds: number[] };
+type Applied = { result: AssignmentResult; eventIds: number[]; mailQueued: boolean };
 
 /** The ranked, explained candidates for a ticket, from cached team loads (read-only). */
 export async function suggestAssignees(deps: Deps, actor: Actor, ticketId: string) {
@@ -66,7 +68,7 @@ export async function assignTicket(
   input: Assign,
   expectedVersion: number | undefined,
 ): Promise<AssignmentResult> {
-  const { result, eventIds } = await withTransactionRetry(() =>
+  const { result, eventIds, mailQueued } = await withTransactionRetry(() =>
     deps.db.transaction(async (tx) => {
       const ticket = await loadVisibleTicket(tx, actor, ticketId, { forUpdate: true });
       const teamId = ticket.teamId;
@@ -78,11 +80,12 @@ export async function assignTicket(
           ? await chooseAutomatically(tx, ticket, teamId, deps.clock.now())
           : await checkAssignee(tx, ticket, teamId, input.assigneeId);
       if (chosen.userId === ticket.assigneeId)
-        return { result: { ticket: toTicket(ticket), change: null }, eventIds: [] };
-      return applyChange(tx, actor, ticket, chosen, strategy);
+        return { result: { ticket: toTicket(ticket), change: null }, eventIds: [], mailQueued: false };
+      return applyChange(deps, tx, actor, ticket, chosen, strategy);
     }),
   );
   publishAfterCommit(deps, eventIds);
+  if (mailQueued) sendQueuedMail(deps);
   if (result.change) await invalidateDeveloperLoads(deps);
   return result;
 }
@@ -94,7 +97,7 @@ export async function unassignTicket(
   ticketId: string,
   expectedVersion: number | undefined,
 ): Promise<AssignmentResult> {
-  const { result, eventIds } = await deps.db.transaction(async (tx) => {
+  const { result, eventIds, mailQueued } = await deps.db.transaction(async (tx) => {
     const ticket = await loadVisibleTicket(tx, actor, ticketId, { forUpdate: true });
     const relation = await relationTo(tx, actor, ticket);
     if (!relation.manages && !relation.isAssignee) {
@@ -105,9 +108,10 @@ export async function unassignTicket(
     }
     assertTicketVersion(ticket, expectedVersion);
     if (ticket.assigneeId === null) throw new ConflictError("The ticket is not assigned.", "not_assigned");
-    return applyChange(tx, actor, ticket, { userId: null, score: null }, "unassign");
+    return applyChange(deps, tx, actor, ticket, { userId: null, score: null }, "unassign");
   });
   publishAfterCommit(deps, eventIds);
+  if (mailQueued) sendQueuedMail(deps);
   await invalidateDeveloperLoads(deps);
   return result;
 }
@@ -157,6 +161,7 @@ async function chooseAutomatically(tx: Tx, ticket: TicketRow, teamId: string, no
 }
 
 async function applyChange(
+  deps: MailDeps,
   tx: Tx,
   actor: Actor,
   ticket: TicketRow,
@@ -190,18 +195,28 @@ async function applyChange(
     before: { assigneeId: ticket.assigneeId },
     after: { assigneeId: chosen.userId, strategy, ...(chosen.score ? { score: chosen.score.score } : {}) },
   });
-  const notificationIds = await noticeAssignment(tx, actor.userId, ticket.assigneeId, updated);
+  const notice = await noticeAssignment(deps, tx, actor.userId, ticket.assigneeId, updated);
   const payload = toTicket(updated);
   const eventId = await recordEvent(tx, { type, ticket: updated, payload });
-  const notified = await recordNotificationEvents(tx, notificationIds);
-  return { result: { ticket: payload, change: toAssignmentEntry(entry) }, eventIds: [eventId, ...notified] };
+  const notified = await recordNotificationEvents(tx, notice.ids);
+  return {
+    result: { ticket: payload, change: toAssignmentEntry(entry) },
+    eventIds: [eventId, ...notified],
+    mailQueued: notice.mailQueued,
+  };
 }
 
 /** The new assignee watches and is told; the previous one is told too, if they can still see it. */
-async function noticeAssignment(tx: Tx, actorId: string, previous: string | null, ticket: TicketRow) {
+async function noticeAssignment(
+  deps: MailDeps,
+  tx: Tx,
+  actorId: string,
+  previous: string | null,
+  ticket: TicketRow,
+) {
   await addWatchers(tx, ticket.id, [ticket.assigneeId]);
-  if (previous === ticket.assigneeId) return [];
-  return writeNotifications(tx, [
+  if (previous === ticket.assigneeId) return { ids: [], mailQueued: false };
+  return writeNotifications(deps, tx, [
     { ticket, actorId, kind: "assigned", to: ticket.assigneeId ? [ticket.assigneeId] : [] },
     { ticket, actorId, kind: "unassigned", to: previous ? [previous] : [] },
   ]);

@@ -6,6 +6,7 @@ import { writeAudit } from "../../lib/audit.ts";
 import { ForbiddenError, PreconditionFailedError } from "../../lib/errors.ts";
 import { publishAfterCommit } from "../events/publish.ts";
 import { forgetCommentBody, recordEvent, type TicketSnapshot } from "../events/record.ts";
+import { sendQueuedMail } from "../mail/outbox.ts";
 import { recordNotificationEvents } from "../notifications/live.ts";
 import { mentionsOfTexts } from "../notifications/mentions.ts";
 import { loadVisibleTicket } from "../tickets/access.ts";
@@ -50,7 +51,7 @@ export async function createComment(
   ticketId: string,
   input: { body: string; visibility: CommentVisibility },
 ): Promise<Comment> {
-  const { comment, eventIds } = await deps.db.transaction(async (tx) => {
+  const { comment, eventIds, mailQueued } = await deps.db.transaction(async (tx) => {
     const ticket = await loadVisibleTicket(tx, actor, ticketId);
     if (actor.role === "reporter" && input.visibility === "internal") {
       throw new ForbiddenError("Reporters may only post public comments.", "field_forbidden", [
@@ -72,16 +73,18 @@ export async function createComment(
       before: null,
       after: { ticketId, visibility: row.visibility, body: row.body },
     });
-    const notice = await noticeComment(tx, actor.userId, ticket, row, null);
+    const notice = await noticeComment(deps, tx, actor.userId, ticket, row, null);
     const comment = toComment(row, await authorName(tx, actor.userId), notice.mentions);
     const eventId = await recordCommentEvent(tx, "comment.created", ticket, row, comment);
     const notified = await recordNotificationEvents(tx, notice.notificationIds);
     return {
       comment: withUnreachable(comment, notice.unreachable),
       eventIds: [eventId, ...notified],
+      mailQueued: notice.mailQueued,
     };
   });
   publishAfterCommit(deps, eventIds);
+  if (mailQueued) sendQueuedMail(deps);
   return comment;
 }
 
@@ -93,7 +96,7 @@ export async function updateComment(
   body: string,
   expectedVersion: number | undefined,
 ): Promise<Comment> {
-  const { comment, eventIds } = await deps.db.transaction(async (tx) => {
+  const { comment, eventIds, mailQueued } = await deps.db.transaction(async (tx) => {
     const current = await loadOwnComment(tx, actor, ref, expectedVersion);
     const [row] = await tx
       .update(ticketComments)
@@ -108,16 +111,18 @@ export async function updateComment(
       before: { body: current.comment.body },
       after: { ticketId: ref.ticketId, visibility: row.visibility, body: row.body },
     });
-    const notice = await noticeComment(tx, actor.userId, current.ticket, row, current.comment.body);
+    const notice = await noticeComment(deps, tx, actor.userId, current.ticket, row, current.comment.body);
     const comment = toComment(row, current.authorName, notice.mentions);
     const eventId = await recordCommentEvent(tx, "comment.updated", current.ticket, row, comment);
     const notified = await recordNotificationEvents(tx, notice.notificationIds);
     return {
       comment: withUnreachable(comment, notice.unreachable),
       eventIds: [eventId, ...notified],
+      mailQueued: notice.mailQueued,
     };
   });
   publishAfterCommit(deps, eventIds);
+  if (mailQueued) sendQueuedMail(deps);
   return comment;
 }
 

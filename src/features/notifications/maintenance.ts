@@ -62,7 +62,10 @@ export async function sweepDueDates(deps: EventDeps): Promise<number> {
       const data = { field: claim.field, dueAt: claim.dueAt.toISOString() };
       return [{ ticket, actorId: null, kind: claim.kind, to: watchersOf(ticket.id), data }];
     });
-    return { eventIds: await notify(tx, changes), claimed: claims.length };
+    // Reminder mail is not kicked: the job runner's own poll (Node) or the same cron's dispatch
+    // (Workers) sends it within its interval, which is soon enough for a reminder.
+    const { eventIds } = await notify(deps, tx, changes);
+    return { eventIds, claimed: claims.length };
   });
   await publishEvents(deps, eventIds);
   return claimed;

@@ -9,6 +9,7 @@ import {
 } from "../../db/schema.ts";
 import { type TicketAudience, userSeesTicket } from "./audience.ts";
 import { recordNotificationEvents } from "./live.ts";
+import { type MailDeps, mailNotifications } from "./mail.ts";
 
 type Tx = Pick<Database, "select" | "insert" | "update" | "execute">;
 
@@ -46,18 +47,47 @@ export function watchersOf(ticketId: string, except: readonly string[] = []): SQ
  * ticket or comment they may not see. Call it after the change's own recordEvent (it ends with
  * an event insert). Returns the event ids to publish after commit.
  */
-export async function notify(tx: Tx, changes: readonly TicketChange[]): Promise<number[]> {
-  return recordNotificationEvents(tx, await writeNotifications(tx, changes));
+export async function notify(
+  deps: MailDeps,
+  tx: Tx,
+  changes: readonly TicketChange[],
+): Promise<{ eventIds: number[]; mailQueued: boolean }> {
+  const written = await writeNotifications(deps, tx, changes);
+  return { eventIds: await recordNotificationEvents(tx, written.ids), mailQueued: written.mailQueued };
 }
 
-/** The first half of notify, for a verb whose own event must carry what it learned (mentions). */
-export async function writeNotifications(tx: Tx, changes: readonly TicketChange[]): Promise<string[]> {
+export interface WrittenNotifications {
+  /** Every notification written or folded: their events go after the change's own. */
+  ids: string[];
+  /** Whether a `mail.send` job was queued: the verb then calls sendQueuedMail(deps) after commit. */
+  mailQueued: boolean;
+}
+
+/**
+ * The first half of notify, for a verb whose own event must carry what it learned (mentions).
+ * A recipient whose preference for the kind is `email` is also mailed, in this transaction, once
+ * per NEW notification: a change folded into an unread one sends nothing more.
+ */
+export async function writeNotifications(
+  deps: MailDeps,
+  tx: Tx,
+  changes: readonly TicketChange[],
+): Promise<WrittenNotifications> {
   const ids: string[] = [];
-  for (const change of changes) ids.push(...(await upsertNotifications(tx, change)));
-  return ids;
+  const toMail: string[] = [];
+  for (const change of changes) {
+    for (const row of await upsertNotifications(tx, change)) {
+      ids.push(row.id);
+      if (row.email && row.inserted) toMail.push(row.id);
+    }
+  }
+  return { ids, mailQueued: await mailNotifications(deps, tx, toMail) };
 }
 
-async function upsertNotifications(tx: Tx, change: TicketChange): Promise<string[]> {
+async function upsertNotifications(
+  tx: Tx,
+  change: TicketChange,
+): Promise<{ id: string; email: boolean; inserted: boolean }[]> {
   const candidates = Array.isArray(change.to) ? (change.to as readonly string[]) : null;
   if (candidates?.length === 0) return [];
   const visibility = change.visibility ?? "public";
@@ -111,8 +141,16 @@ async function upsertNotifications(tx: Tx, change: TicketChange): Promise<string
         seq: sql`nextval('notification_seq')`,
       },
     })
-    .returning({ id: notifications.id });
-  return rows.map((row) => row.id);
+    .returning({
+      id: notifications.id,
+      // The preference as this statement saw it. Spelled out qualified: Drizzle renders columns in
+      // RETURNING unqualified, and `kind` would then name the subquery's own column.
+      email: sql<boolean>`coalesce((select p.channel = 'email' from ${notificationPreferences} p
+        where p.user_id = "notifications"."recipient_id" and p.kind = "notifications"."kind"), false)`,
+      // xmax is 0 on a row this statement inserted, the updating transaction's id on a fold.
+      inserted: sql<boolean>`(${notifications}.xmax = 0)`,
+    });
+  return rows;
 }
 
 /** An unread fold older than the window stops folding: the next change starts a new notification. */

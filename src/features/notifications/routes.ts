@@ -95,7 +95,7 @@ const patchPrefs = createRoute({
   security: BEARER_AUTH,
   summary: "Choose in_app, email or off per kind",
   description:
-    "Kinds left out keep their choice. `email` also keeps the inbox entry; the email itself is sent once the mail port is configured.",
+    "Kinds left out keep their choice. `email` also keeps the inbox entry, and mails each new notification (not each fold).",
   middleware: write(),
   request: { body: jsonBody(UpdateNotificationPreferences) },
   responses: {

@@ -76,7 +76,7 @@ export const NotificationPreferences = z
   )
   .openapi("NotificationPreferences", {
     description:
-      "Per kind: `in_app` (the inbox and the live event), `email` (the inbox, plus an email once the mail port is configured), `off` (nothing)",
+      "Per kind: `in_app` (the inbox and the live event), `email` (the inbox, plus an email per new notification), `off` (nothing)",
   });
 export type NotificationPreferences = z.infer<typeof NotificationPreferences>;
 

@@ -1,4 +1,5 @@
 import type { Database } from "../../db/database.ts";
+import type { MailDeps } from "../notifications/mail.ts";
 import { type Mention, mentionedIds, mentionsOfTexts, resolveMentions } from "../notifications/mentions.ts";
 import { type TicketChange, watchersOf, writeNotifications } from "../notifications/notify.ts";
 import { addWatchers } from "../notifications/watchers.ts";
@@ -18,11 +19,12 @@ export interface TicketMentions {
  * notification ids, whose events go after the ticket's own.
  */
 export async function noticeTicketChange(
+  deps: MailDeps,
   tx: Tx,
   actorId: string,
   before: TicketRow | null,
   after: TicketRow,
-): Promise<TicketMentions & { notificationIds: string[] }> {
+): Promise<TicketMentions & { notificationIds: string[]; mailQueued: boolean }> {
   const { mentions, unreachable } = await resolveMentions(
     tx,
     mentionedIds(after.description),
@@ -44,8 +46,12 @@ export async function noticeTicketChange(
     const data = { from: before.priority, to: after.priority };
     changes.push({ ticket: after, actorId, kind: "priority_changed", to: watchersOf(after.id), data });
   }
-  const notificationIds = await writeNotifications(tx, changes);
-  return { ...mentionsField(mentions, unreachable), notificationIds };
+  const written = await writeNotifications(deps, tx, changes);
+  return {
+    ...mentionsField(mentions, unreachable),
+    notificationIds: written.ids,
+    mailQueued: written.mailQueued,
+  };
 }
 
 /** `mentions` only on a ticket whose description mentions someone, so other answers stay as they were. */

@@ -8,6 +8,7 @@ import { assertRoomToReturn } from "../assignments/capacity.ts";
 import { invalidateDeveloperLoads } from "../developers/cache.ts";
 import { publishAfterCommit } from "../events/publish.ts";
 import { recordEvent } from "../events/record.ts";
+import { sendQueuedMail } from "../mail/outbox.ts";
 import { recordNotificationEvents } from "../notifications/live.ts";
 import { loadVisibleTicket, type TicketRow, teamsLedBy } from "./access.ts";
 import { assertVersion, auditView, slaDue, type Tx } from "./mutations.ts";
@@ -27,7 +28,7 @@ export async function createTicket(deps: Deps, actor: Actor, input: CreateTicket
     ]);
   }
   const sla = deps.config.SLA_POLICY[input.priority];
-  const { row, mentions, eventIds } = await deps.db.transaction(async (tx) => {
+  const { row, mentions, eventIds, mailQueued } = await deps.db.transaction(async (tx) => {
     const category = input.categoryId ? await requireCategory(tx, input.categoryId) : undefined;
     if (input.teamId) await requireTeam(tx, input.teamId);
     const teamId = input.teamId !== undefined ? input.teamId : (category?.defaultTeamId ?? null);
@@ -53,12 +54,19 @@ export async function createTicket(deps: Deps, actor: Actor, input: CreateTicket
       entityId: ticket.id,
       after: auditView(ticket),
     });
-    const { notificationIds, ...mentions } = await noticeTicketChange(tx, actor.userId, null, ticket);
+    const { notificationIds, mailQueued, ...mentions } = await noticeTicketChange(
+      deps,
+      tx,
+      actor.userId,
+      null,
+      ticket,
+    );
     const eventId = await recordEvent(tx, { type: "ticket.created", ticket, payload: toTicket(ticket) });
     const notified = await recordNotificationEvents(tx, notificationIds);
-    return { row: ticket, mentions, eventIds: [eventId, ...notified] };
+    return { row: ticket, mentions, eventIds: [eventId, ...notified], mailQueued };
   });
   publishAfterCommit(deps, eventIds);
+  if (mailQueued) sendQueuedMail(deps);
   return { ...toTicket(row), ...mentions };
 }
 

@@ -8,6 +8,7 @@ import { assertRoomToReturn } from "../assignments/capacity.ts";
 import { invalidateDeveloperLoads } from "../developers/cache.ts";
 import { publishAfterCommit } from "../events/publish.ts";
 import { recordEvent } from "../events/record.ts";
+import { sendQueuedMail } from "../mail/outbox.ts";
 import { recordNotificationEvents } from "../notifications/live.ts";
 import { loadVisibleTicket, type TicketRow } from "./access.ts";
 import { assertVersion, auditView, slaDue, type Tx } from "./mutations.ts";
@@ -39,7 +40,7 @@ export async function updateTicket(
   patch: UpdateTicket,
   expectedVersion?: number,
 ): Promise<Ticket> {
-  const { row, mentions, eventIds } = await deps.db.transaction(async (tx) => {
+  const { row, mentions, eventIds, mailQueued } = await deps.db.transaction(async (tx) => {
     const current = await loadVisibleTicket(tx, actor, id, { forUpdate: true });
     assertVersion(current, expectedVersion);
     const relation = await relationTo(tx, actor, current);
@@ -74,12 +75,19 @@ export async function updateTicket(
       .returning();
     if (!updated) throw new ConflictError("The ticket changed meanwhile; retry.", "concurrent_update");
     await auditUpdate(tx, actor, current, updated);
-    const { notificationIds, ...mentions } = await noticeTicketChange(tx, actor.userId, current, updated);
+    const { notificationIds, mailQueued, ...mentions } = await noticeTicketChange(
+      deps,
+      tx,
+      actor.userId,
+      current,
+      updated,
+    );
     const eventIds = await recordUpdateEvents(tx, changes, updated);
     eventIds.push(...(await recordNotificationEvents(tx, notificationIds)));
-    return { row: updated, mentions, eventIds };
+    return { row: updated, mentions, eventIds, mailQueued };
   });
   publishAfterCommit(deps, eventIds);
+  if (mailQueued) sendQueuedMail(deps);
   // An assigned ticket leaving or re-entering the open statuses changes its assignee's load.
   if (row.assigneeId && patch.status !== undefined) await invalidateDeveloperLoads(deps);
   return { ...toTicket(row), ...mentions };

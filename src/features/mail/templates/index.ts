@@ -1,5 +1,6 @@
 import { emailVerification, invitation, passwordChanged, passwordReset } from "./account.ts";
 import { emailChangeConfirm, emailChanged, emailChangeNotice } from "./email-change.ts";
+import { notification } from "./notification.ts";
 import type { RenderedMail } from "./types.ts";
 
 /**
@@ -14,6 +15,7 @@ export const MAIL_TEMPLATES = {
   email_change_confirm: emailChangeConfirm,
   email_change_notice: emailChangeNotice,
   email_changed: emailChanged,
+  notification,
 } as const;
 
 export type MailTemplateName = keyof typeof MAIL_TEMPLATES;
