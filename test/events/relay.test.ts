@@ -5,6 +5,7 @@ import { events } from "../../src/db/schema.ts";
 import { teamChannel } from "../../src/features/events/channels.ts";
 import { pruneEvents } from "../../src/features/events/prune.ts";
 import { relayUnpublished } from "../../src/features/events/relay.ts";
+import { fanOutEvents } from "../../src/features/webhooks/fanout.ts";
 import { listen, publishedAtOf, unpublishedEvents } from "../support/factories/events.ts";
 import { racesAreReal } from "../support/races.ts";
 import { createTestContext, type TestContext } from "../support/test-context.ts";
@@ -77,6 +78,8 @@ describe("pruning", () => {
       ])
       .returning({ id: events.id });
 
+    // A maintenance pass fans events out to webhooks before pruning: only then may they go.
+    await fanOutEvents(ctx.deps);
     expect(await pruneEvents(ctx.deps)).toBeGreaterThanOrEqual(1);
     const left = await ctx.deps.db
       .select({ payload: events.payload })

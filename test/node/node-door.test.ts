@@ -85,6 +85,9 @@ describe("the Node door (src/node.ts)", () => {
       DATABASE_URL: "postgres://user:pw@127.0.0.1:1/tix",
       UPSTASH_REDIS_REST_URL: "https://redis.invalid",
       UPSTASH_REDIS_REST_TOKEN: "token",
+      // Everything else a deployed instance needs, so the object store is what is missing.
+      SMTP_URL: "smtps://user:pw@smtp.example:465",
+      APP_URL: "https://app.example",
     });
     expect(await started.exited).toBe(1);
     expect(started.output()).toContain("S3_BUCKET:");
