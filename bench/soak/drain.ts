@@ -8,18 +8,22 @@ const DRAIN_TIMEOUT_MS = 60_000;
 
 /**
  * After the traffic: waits until the outbox has no unpublished event and the stream has every
- * event committed since `startId`, or the timeout passes; then matches them by id.
+ * event committed since `startId` that `listenerId` may receive, or the timeout passes; then
+ * matches them by id. Notification events go to their recipient alone (docs/EVENTS.md), so
+ * another user's are not expected.
  */
 export async function drainEvents(
   sql: postgres.Sql,
   startId: number,
   receivedIds: () => number[],
+  listenerId: string,
 ): Promise<{ match: EventMatch; ms: number }> {
   const started = performance.now();
   for (;;) {
-    const committed = await sql<
-      { id: number }[]
-    >`select id::int from events where id > ${startId} order by id`;
+    const committed = await sql<{ id: number }[]>`
+      select id::int from events
+      where id > ${startId} and (recipient_id is null or recipient_id = ${listenerId})
+      order by id`;
     const [backlog] = await sql<
       { count: number }[]
     >`select count(*)::int from events where published_at is null`;

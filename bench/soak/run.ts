@@ -70,12 +70,8 @@ async function soak(stack: SoakStack, sql: postgres.Sql): Promise<boolean> {
   const [latest] = await sql<{ id: number }[]>`select coalesce(max(id), 0)::int as id from events`;
   const startId = latest?.id ?? 0;
   const subscriptionsBefore = await redisSubscriptions(stack.redis, channels);
-  const adminStream = await openEventListener(
-    stack.apiUrl,
-    call,
-    await signIn(call, byRole(users, "admin")),
-    startId,
-  );
+  const admin = await signIn(call, byRole(users, "admin"));
+  const adminStream = await openEventListener(stack.apiUrl, call, admin, startId);
   const managerStream = await openEventListener(
     stack.apiUrl,
     call,
@@ -101,7 +97,7 @@ async function soak(stack: SoakStack, sql: postgres.Sql): Promise<boolean> {
     `traffic done: ${run.started} steps in ${(run.durationMs / 1000).toFixed(1)} s; draining events`,
   );
 
-  const drained = await drainEvents(sql, startId, adminStream.receivedIds);
+  const drained = await drainEvents(sql, startId, adminStream.receivedIds, admin.userId);
   await Promise.all([adminStream.close(), managerStream.close()]);
   const subscriptionsAfter = await subscriptionsReleased(stack, channels, subscriptionsBefore);
   const atStop = await databaseConnections(sql, SOAK_DATABASE);

@@ -84,6 +84,10 @@ export async function startSoakStack(options: StackOptions): Promise<SoakStack> 
         // machine) as Redis being down: auth routes then answer 503 by design. The soak looks for
         // faults of the code, not for that budget, so it gives Redis 2 s.
         RATE_LIMIT_TIMEOUT_MS: "2000",
+        // A mail server as deployed: without one, development starts the in-process mail catcher
+        // (maildev, a dev convenience with its own web server), whose memory is not the API's.
+        // No mail is sent during the soak; a job that tried would retry, not fail the traffic.
+        SMTP_URL: "smtp://127.0.0.1:1",
       },
       [],
       apiLog,
