@@ -55,7 +55,8 @@ async function startDevMailCatcher() {
     const webPort = servers.api?.getPort() ?? web;
     return {
       smtpPort: servers.smtp.getPort(),
-      webUrl: `http://localhost:${webPort}`,
+      // maildev 3 serves its page at /index.html; its root answers 404.
+      webUrl: `http://localhost:${webPort}/index.html`,
       stop: () => maildev.stop(),
     };
   };

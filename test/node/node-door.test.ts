@@ -55,6 +55,11 @@ describe("the Node door (src/node.ts)", () => {
       const script = await fetch(`http://127.0.0.1:${port}/docs/assets/api-reference.js`);
       expect(script.status).toBe(200);
       expect(await script.text()).toContain("createApiReference");
+      // The dev mail catcher's page, at the address its start-up line gives a newcomer.
+      const catcher = /"msg":"dev mail catcher started[^\n]*"webUrl":"([^"]+)"/.exec(started.output());
+      const page = await fetch(catcher?.[1] ?? "http://invalid.invalid/");
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain("MailDev");
 
       started.child.kill("SIGTERM");
       expect(await started.exited).toBe(0);
