@@ -1,6 +1,7 @@
 import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
 import type { Config } from "../../config/schema.ts";
 import { UnauthorizedError } from "../../lib/errors.ts";
+import { type VerifiedToken, VerifiedTokenCache } from "./verified-tokens.ts";
 
 const ALGORITHM = "HS256";
 const TOKEN_TYPE = "at+jwt";
@@ -44,15 +45,35 @@ export async function issueAccessToken(
     .sign(await signingKey(config));
 }
 
+const verifiedCache = new WeakMap<Config, VerifiedTokenCache>();
+function verifiedTokensOf(config: Config): VerifiedTokenCache {
+  let cache = verifiedCache.get(config);
+  if (!cache) {
+    cache = new VerifiedTokenCache();
+    verifiedCache.set(config, cache);
+  }
+  return cache;
+}
+
 /**
  * Verifies signature, algorithm, type, issuer, audience and lifetime; anything else (a refresh
  * token, `alg: none`, another algorithm) fails here. Every failure is the same 401 to the caller.
+ * A token verified before is only checked for its lifetime again (see verified-tokens.ts).
  */
 export async function verifyAccessToken(
   config: Config,
   token: string,
   now: Date,
 ): Promise<AccessTokenClaims> {
+  const verified = verifiedTokensOf(config);
+  const known = verified.get(token, now, CLOCK_TOLERANCE_SECONDS);
+  if (known) return known;
+  const claims = await verifySignedToken(config, token, now);
+  verified.remember(token, claims);
+  return claims.claims;
+}
+
+async function verifySignedToken(config: Config, token: string, now: Date): Promise<VerifiedToken> {
   try {
     const { payload } = await jwtVerify(token, await signingKey(config), {
       algorithms: [ALGORITHM],
@@ -63,11 +84,11 @@ export async function verifyAccessToken(
       currentDate: now,
       requiredClaims: ["iss", "aud", "sub", "sid", "jti", "iat", "exp"],
     });
-    if (typeof payload.sub !== "string" || typeof payload.sid !== "string") throw invalidToken();
-    if (typeof payload.iat === "number" && payload.iat > now.getTime() / 1000 + CLOCK_TOLERANCE_SECONDS) {
-      throw invalidToken();
-    }
-    return { userId: payload.sub, sessionId: payload.sid };
+    const { sub, sid, iat, exp } = payload;
+    if (typeof sub !== "string" || typeof sid !== "string") throw invalidToken();
+    if (typeof iat !== "number" || typeof exp !== "number") throw invalidToken();
+    if (iat > now.getTime() / 1000 + CLOCK_TOLERANCE_SECONDS) throw invalidToken();
+    return { claims: { userId: sub, sessionId: sid }, issuedAt: iat, expiresAt: exp };
   } catch (error) {
     if (error instanceof UnauthorizedError) throw error;
     if (error instanceof joseErrors.JOSEError || error instanceof TypeError) throw invalidToken();
