@@ -10,10 +10,11 @@ import { loadEnvironment } from "./node/env-file.ts";
 import { startEventRelayLoop } from "./node/event-relay.ts";
 import { createShutdown } from "./node/graceful-shutdown.ts";
 import { startJobLoop } from "./node/job-loop.ts";
+import { createStdoutLogSink } from "./node/log-sink.ts";
 
 async function main(): Promise<void> {
   const config = readConfigOrExit();
-  const logger = createLogger(config.LOG_LEVEL);
+  const logger = createLogger(config.LOG_LEVEL, createStdoutLogSink().sink);
   const dependencies = await createNodeDependencies(config, logger);
   const app = createApp(dependencies.provider);
   const relay = startEventRelayLoop(dependencies.deps, { intervalMs: config.EVENT_RELAY_INTERVAL_MS });
