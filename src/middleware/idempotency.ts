@@ -1,4 +1,5 @@
 import { createMiddleware } from "hono/factory";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "../app-env.ts";
 import { sha256Hex } from "../lib/crypto.ts";
 import { AppError, BadRequestError, ConflictError } from "../lib/errors.ts";
@@ -97,10 +98,10 @@ async function replayOrRefuse(
       "idempotency_in_flight",
     );
   }
-  const headers = new Headers(existing.headers);
-  headers.set("Idempotent-Replayed", "true");
-  headers.set("X-Request-Id", c.var.requestId);
-  return new Response(existing.body, { status: existing.status, headers });
+  // Through c.header and c.body, so the headers set before (request id, CORS, rate limit) travel too.
+  for (const [name, value] of Object.entries(existing.headers)) c.header(name, value);
+  c.header("Idempotent-Replayed", "true");
+  return c.body(existing.body, existing.status as ContentfulStatusCode);
 }
 
 function pick(headers: Headers, names: string[]): Record<string, string> {

@@ -9,7 +9,7 @@ import type { TestContext } from "../support/test-context.ts";
 let ctx: TestContext;
 let admin: Session;
 beforeAll(async () => {
-  ctx = await createDoorContext({ env: { TRUST_PROXY: "true" } });
+  ctx = await createDoorContext({ env: { TRUST_PROXY: "true", CORS_ORIGINS: "https://app.example" } });
   admin = (await signedIn(ctx, "admin")).session;
 });
 afterAll(() => ctx.close());
@@ -55,6 +55,27 @@ describe("Idempotency-Key on POST /v1/users", () => {
     const { id } = JSON.parse(firstBody) as { id: string };
     const audit = await ctx.deps.db.select().from(auditLog).where(eq(auditLog.entityId, id));
     expect(audit).toHaveLength(1);
+  });
+
+  it("gives a replay the headers every answer carries: CORS, rate limit, request id", async () => {
+    const key = freshKey();
+    const body = newUser();
+    const send = () =>
+      ctx.app.request(
+        "/v1/users",
+        jsonRequest("POST", body, {
+          ...admin.headers,
+          "Idempotency-Key": key,
+          Origin: "https://app.example",
+        }),
+      );
+    expect((await send()).status).toBe(201);
+    const replay = await send();
+    expect(replay.headers.get("Idempotent-Replayed")).toBe("true");
+    expect(replay.headers.get("Access-Control-Allow-Origin")).toBe("https://app.example");
+    expect(replay.headers.get("Access-Control-Expose-Headers")).toContain("Idempotent-Replayed");
+    expect(replay.headers.get("RateLimit-Policy")).toBeTruthy();
+    expect(replay.headers.get("X-Request-Id")).toBeTruthy();
   });
 
   it("refuses the same key with a different body: 422", async () => {
