@@ -13,7 +13,8 @@ const JSON_MEDIA_TYPE = /^application\/([a-z0-9.-]+\+)?json\s*(;|$)/i;
 export function requireUtf8Json() {
   const decoder = new TextDecoder("utf-8", { fatal: true });
   return createMiddleware<AppEnv>(async function requireUtf8Json(c, next) {
-    if (!c.req.raw.body || !JSON_MEDIA_TYPE.test(c.req.header("Content-Type") ?? "")) return next();
+    // The header first: on Node, asking for the body builds a full Request (5 % of a cached read).
+    if (!JSON_MEDIA_TYPE.test(c.req.header("Content-Type") ?? "") || !c.req.raw.body) return next();
     try {
       decoder.decode(await c.req.raw.clone().arrayBuffer());
     } catch {
