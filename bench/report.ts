@@ -6,6 +6,7 @@ import type { Settings } from "./measure.ts";
 import type { NotificationLatency } from "./notification-latency.ts";
 import type { EndpointResult } from "./run.ts";
 import { type WebhookBench, webhooksTable } from "./webhook-delivery.ts";
+import type { WriteBudget } from "./write-path-budgets.ts";
 
 interface Report {
   started: Date;
@@ -16,6 +17,7 @@ interface Report {
   eventsBySize: Record<string, EventLatency>;
   webhooksBySize: Record<string, WebhookBench>;
   notificationsBySize: Record<string, NotificationLatency>;
+  budgetsBySize: Record<string, WriteBudget[]>;
 }
 
 function versionOf(command: string): string {
@@ -91,6 +93,22 @@ export function notificationsTable(bySize: Record<string, NotificationLatency>):
   return lines.join("\n");
 }
 
+/** Issue 15, item 6: what each feature added since costs a write, against a build without it. */
+export function budgetsTable(bySize: Record<string, WriteBudget[]>): string {
+  const rows = Object.entries(bySize).flatMap(([size, budgets]) => budgets.map((b) => ({ size, ...b })));
+  if (rows.length === 0) return "";
+  const percent = (share: number) => `${(share * 100).toFixed(1)} %`;
+  const lines = [
+    "| Tickets | Endpoint | Feature | req/s shipped / without it | throughput cost | CPU ms/req shipped / without | CPU cost | p99 ms shipped / without |",
+    "|---:|---|---|---|---:|---|---:|---|",
+  ];
+  for (const b of rows)
+    lines.push(
+      `| ${Number(b.size).toLocaleString("en")} | \`${b.endpoint}\` | ${b.feature} | ${b.shipped.requestsPerSecond} / ${b.withoutFeature.requestsPerSecond} | ${percent(b.throughputCost)} | ${b.shipped.cpuMsPerRequest} / ${b.withoutFeature.cpuMsPerRequest} | ${percent(b.cpuCost)} | ${b.shipped.latencyMs.p99} / ${b.withoutFeature.latencyMs.p99} |`,
+    );
+  return lines.join("\n");
+}
+
 /** bench/results/<date>-<quick|full>.json with everything measured, and the table on stdout. */
 export function writeResults(report: Report): void {
   const stamp = report.started.toISOString().replaceAll(":", "-").slice(0, 19);
@@ -100,13 +118,14 @@ export function writeResults(report: Report): void {
     eventsTable(report.eventsBySize),
     webhooksTable(report.webhooksBySize),
     notificationsTable(report.notificationsBySize),
+    budgetsTable(report.budgetsBySize),
   ]
     .filter(Boolean)
     .join("\n\n");
   mkdirSync("bench/results", { recursive: true });
   writeFileSync(
     file,
-    `${JSON.stringify({ date: report.started.toISOString(), command: report.command, machine: machine(), settings: report.settings, results: report.bySize, events: report.eventsBySize, webhooks: report.webhooksBySize, notifications: report.notificationsBySize, table }, null, 2)}\n`,
+    `${JSON.stringify({ date: report.started.toISOString(), command: report.command, machine: machine(), settings: report.settings, results: report.bySize, events: report.eventsBySize, webhooks: report.webhooksBySize, notifications: report.notificationsBySize, budgets: report.budgetsBySize, table }, null, 2)}\n`,
   );
   console.log(`\n${table}\n\nwritten to ${file}`);
 }

@@ -8,6 +8,7 @@ import { DEVELOPMENT_JWT_SECRET } from "../src/config/schema.ts";
 import { type Captured, openCapture } from "./capture.ts";
 import { prepareDatabase } from "./database.ts";
 import { type EventLatency, measureEventLatency } from "./event-latency.ts";
+import { startMailSink } from "./mail-sink.ts";
 import { type Measurement, measure, type Settings } from "./measure.ts";
 import { measureNotificationLatency, type NotificationLatency } from "./notification-latency.ts";
 import { type Started, startNode, waitForHttp } from "./processes.ts";
@@ -17,6 +18,7 @@ import { buildScenarios, type Caller, COMMENT_WATCHERS, ceilingRoute, refreshVer
 import { BENCH_MANAGER, BENCH_WATCHER_EMAIL, seedWatchedTickets } from "./seed.ts";
 import { serverCounters } from "./server-counters.ts";
 import { measureWebhooks, type WebhookBench } from "./webhook-delivery.ts";
+import { buildWritePathVariants, measureWriteBudgets, type WriteBudget } from "./write-path-budgets.ts";
 
 /**
  * `npm run bench [-- --quick] [--sizes 10000,100000] [--only <substring>] [--profile]`: the API
@@ -70,6 +72,7 @@ async function benchSize(size: number): Promise<EndpointResult[]> {
     REDIS_URL: redisUrl,
   });
   const metricsToken = crypto.randomUUID() + crypto.randomUUID();
+  const mailSink = await startMailSink();
   const serverEnv: Record<string, string> = {
     NODE_ENV: "development",
     METRICS_TOKEN: metricsToken,
@@ -82,6 +85,7 @@ async function benchSize(size: number): Promise<EndpointResult[]> {
     LOG_LEVEL: "info",
     // The webhook receivers of bench/webhook-delivery.ts listen on this machine.
     WEBHOOK_ALLOW_PRIVATE_TARGETS: "true",
+    SMTP_URL: mailSink.url,
     ...unlimitedRateLimits(),
   };
   const processes: Started[] = [gateway];
@@ -161,7 +165,11 @@ async function benchSize(size: number): Promise<EndpointResult[]> {
       };
       // A read's bytes must match the API's; a write answers with the row it just wrote.
       if (scenario.ceiling.method === "GET")
-        result.sameBytes = await sameBytes(scenario.sample, `http://127.0.0.1:${PORTS.raw}`, sample.body);
+        result.sameBytes = await sameBytes(
+          scenario.sample,
+          `http://127.0.0.1:${PORTS.raw}`,
+          `http://127.0.0.1:${PORTS.api}`,
+        );
       result.httpCeiling = await measure(
         { url: `http://127.0.0.1:${PORTS.http}`, pid: http.pid },
         load,
@@ -230,10 +238,27 @@ async function benchSize(size: number): Promise<EndpointResult[]> {
       );
       console.log(`  ${JSON.stringify(notificationsBySize[size])}`);
     }
+    // Per-write costs do not depend on the number of tickets: measured at the run's first size.
+    if (size === sizes[0] && (!args.only || "budgets".includes(args.only))) {
+      console.log(`[${size}] write-path budgets`);
+      await api.stop(); // nothing else may write or relay meanwhile
+      const writes = allScenarios.filter((scenario) => ["update", "create"].includes(scenario.ceiling.kind));
+      budgetsBySize[size] = await measureWriteBudgets({
+        env: serverEnv,
+        port: PORTS.api,
+        shippedBundle: BUNDLES.api,
+        endpoints: writes.map((scenario) => ({
+          name: scenario.name,
+          load: () => refreshVersions(sql, scenario),
+        })),
+        settings,
+      });
+    }
     return results;
   } finally {
     await capture.close();
     await sql.end();
+    await mailSink.stop();
     for (const started of processes.reverse()) await started.stop();
   }
 }
@@ -251,10 +276,13 @@ async function login(baseUrl: string, email = BENCH_MANAGER.email): Promise<Call
   return { token: body.accessToken, userId: body.user.id };
 }
 
-/** The raw ceiling must answer with exactly the API's bytes, or the comparison is unfair. */
-async function sameBytes(sample: { path: string; init: RequestInit }, baseUrl: string, expected: string) {
-  const response = await fetch(`${baseUrl}${sample.path}`, sample.init);
-  const body = await response.text();
+/**
+ * The raw ceiling must answer with exactly the API's bytes, or the comparison is unfair. Both are
+ * asked now: the captured answer predates the capture's own writes, which a list may show.
+ */
+async function sameBytes(sample: { path: string; init: RequestInit }, baseUrl: string, apiUrl: string) {
+  const answer = async (url: string) => (await fetch(`${url}${sample.path}`, sample.init)).text();
+  const [body, expected] = await Promise.all([answer(baseUrl), answer(apiUrl)]);
   if (body !== expected)
     console.warn(`raw ceiling differs from the API for ${sample.path}:\n${body.slice(0, 300)}`);
   return body === expected;
@@ -272,11 +300,13 @@ await Promise.all([
   bundleForNode("src/gateway/main.ts", BUNDLES.gateway),
   bundleForNode("bench/ceiling-server.ts", BUNDLES.ceiling),
   bundleForNode("bench/plain-stack-server.ts", BUNDLES.plain),
+  buildWritePathVariants(),
 ]);
 const bySize: Record<string, EndpointResult[]> = {};
 const eventsBySize: Record<string, EventLatency> = {};
 const webhooksBySize: Record<string, WebhookBench> = {};
 const notificationsBySize: Record<string, NotificationLatency> = {};
+const budgetsBySize: Record<string, WriteBudget[]> = {};
 for (const size of sizes) bySize[size] = await benchSize(size);
 if (args.profile) console.log(`CPU profiles of the API process: ${PROFILE_DIR}`);
 writeResults({
@@ -288,4 +318,5 @@ writeResults({
   eventsBySize,
   webhooksBySize,
   notificationsBySize,
+  budgetsBySize,
 });
