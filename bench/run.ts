@@ -216,8 +216,9 @@ async function benchSize(size: number): Promise<EndpointResult[]> {
           measure(
             { url: `http://127.0.0.1:${PORTS.api}`, pid: api.pid, helperPid: gateway.pid },
             () => refreshVersions(sql, patchScenario),
-            settings,
+            { ...settings, runs: 1 },
           ),
+        turns: settings.runs,
       });
       console.log(`  ${JSON.stringify(webhooksBySize[size])}`);
     }

@@ -9,9 +9,9 @@ export const WEBHOOK_ENDPOINTS = 5;
 
 export interface WebhookBench {
   endpoints: number;
-  /** PATCH /v1/tickets/:id throughput, back to back: no endpoint, then `endpoints` endpoints. */
-  writesWithout: Pick<Measurement, "requestsPerSecond" | "latencyMs" | "non2xx">;
-  writesWith: Pick<Measurement, "requestsPerSecond" | "latencyMs" | "non2xx">;
+  /** PATCH /v1/tickets/:id throughput, turns taking turns: endpoints disabled, then enabled. */
+  writesWithout: TurnsMedian;
+  writesWith: TurnsMedian;
   ratio: number;
   /** Paced PATCHes, each delivered to every endpoint. */
   patches: number;
@@ -19,7 +19,11 @@ export interface WebhookBench {
   lost: number;
   /** From the PATCH's answer (committed) to the POST reaching a receiver. */
   commitToDeliveryMs: { p50: number; p99: number; max: number };
+  /** The paced deliveries' rows by status once sent: a lost one shows why here. */
+  deliveryOutcomes: Record<string, number>;
 }
+
+type TurnsMedian = Pick<Measurement, "requestsPerSecond" | "latencyMs" | "non2xx"> & { runs: number[] };
 
 interface Receiver {
   url: string;
@@ -57,47 +61,85 @@ export async function measureWebhooks(options: {
   baseUrl: string;
   sql: postgres.Sql;
   caller: Caller;
+  /** One measured write run (warm-up and one run), called once per turn without and with the endpoints. */
   writes: () => Promise<Measurement>;
+  turns: number;
   /** Read after the first write run, which may have changed them. */
   probes: () => Promise<{ id: string; version: number }[]>;
   rate: { perSecond: number; seconds: number };
 }): Promise<WebhookBench> {
   const { sql } = options;
   const receivers = await Promise.all(Array.from({ length: WEBHOOK_ENDPOINTS }, startReceiver));
+  const setEnabled = (enabled: boolean) => sql`update webhook_endpoints set enabled = ${enabled}`;
   try {
-    const without = await options.writes();
     for (const receiver of receivers)
       await sql`insert into webhook_endpoints (url, secret) values (${receiver.url}, ${generateSigningSecret()})`;
-    // Latency first, with no backlog: the saturating write run below queues more deliveries than
-    // a loaded machine sends in minutes, and probes behind that queue would measure the queue.
+    // Latency first, with no backlog: the saturating write runs below queue deliveries, and
+    // probes behind that queue would measure the queue.
     const sent = await pacedPatches({ ...options, probes: await options.probes() });
     await new Promise((resolve) => setTimeout(resolve, 10_000)); // stragglers
-    const withEndpoints = await options.writes();
+    // Every delivery sent (or given up) before an endpoint is disabled: a disabled one gets nothing.
+    await deliveriesSent(sql);
+    const outcomes = await sql<{ status: string; count: number }[]>`
+      select status::text, count(*)::int as count from webhook_deliveries group by status`;
+    // Throughput: runs without and with the endpoints take turns, each after the deliveries of
+    // the one before were sent, so neither inherits the other's backlog or the machine's drift.
+    const without: Measurement[] = [];
+    const withEndpoints: Measurement[] = [];
+    for (let turn = 0; turn < options.turns; turn++) {
+      await setEnabled(false);
+      without.push(await options.writes());
+      await setEnabled(true);
+      withEndpoints.push(await options.writes());
+      await deliveriesSent(sql);
+    }
     const latencies: number[] = [];
     for (const [key, answeredAt] of sent)
       for (const receiver of receivers) {
         const arrivedAt = receiver.arrivals.get(key);
         if (arrivedAt !== undefined) latencies.push(arrivedAt - answeredAt);
       }
-    const pick = (m: Measurement) => ({
-      requestsPerSecond: m.requestsPerSecond,
-      latencyMs: m.latencyMs,
-      non2xx: m.non2xx,
-    });
+    const a = medianRun(without);
+    const b = medianRun(withEndpoints);
     return {
       endpoints: WEBHOOK_ENDPOINTS,
-      writesWithout: pick(without),
-      writesWith: pick(withEndpoints),
-      ratio: Math.round((withEndpoints.requestsPerSecond / without.requestsPerSecond) * 100) / 100,
+      writesWithout: a,
+      writesWith: b,
+      ratio: Math.round((b.requestsPerSecond / a.requestsPerSecond) * 100) / 100,
       patches: sent.size,
       deliveries: latencies.length,
       lost: sent.size * WEBHOOK_ENDPOINTS - latencies.length,
       commitToDeliveryMs: percentiles(latencies),
+      deliveryOutcomes: Object.fromEntries(outcomes.map((row) => [row.status, row.count])),
     };
   } finally {
     await sql`delete from webhook_endpoints`;
     for (const receiver of receivers) receiver.server.close();
   }
+}
+
+/** The run's req/s, latency and errors: the median of the turns by req/s. */
+function medianRun(runs: Measurement[]) {
+  const sorted = [...runs].sort((x, y) => x.requestsPerSecond - y.requestsPerSecond);
+  const m = sorted[Math.floor(sorted.length / 2)] as Measurement;
+  return {
+    requestsPerSecond: m.requestsPerSecond,
+    latencyMs: m.latencyMs,
+    non2xx: runs.reduce((sum, run) => sum + run.non2xx, 0),
+    runs: runs.map((run) => run.requestsPerSecond),
+  };
+}
+
+/** Waits until the job loop has sent every webhook delivery queued so far (at most 5 minutes). */
+async function deliveriesSent(sql: postgres.Sql): Promise<void> {
+  const deadline = Date.now() + 300_000;
+  while (Date.now() < deadline) {
+    const [row] = await sql<{ pending: number }[]>`
+      select count(*)::int as pending from jobs where kind = 'webhook.deliver' and finished_at is null`;
+    if (!row?.pending) return;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new Error("webhook deliveries still pending after 5 minutes");
 }
 
 async function pacedPatches(options: {
@@ -107,6 +149,7 @@ async function pacedPatches(options: {
   rate: { perSecond: number; seconds: number };
 }): Promise<Map<string, number>> {
   const sent = new Map<string, number>();
+  const refused: Record<number, number> = {};
   const versions = new Map(options.probes.map((ticket) => [ticket.id, ticket.version]));
   const writes: Promise<void>[] = [];
   const total = options.rate.perSecond * options.rate.seconds;
@@ -128,11 +171,13 @@ async function pacedPatches(options: {
         const answeredAt = performance.now();
         await response.arrayBuffer();
         if (response.status === 200) sent.set(`${ticket.id}:${version + 1}`, answeredAt);
+        else refused[response.status] = (refused[response.status] ?? 0) + 1;
       })(),
     );
     await new Promise((resolve) => setTimeout(resolve, 1000 / options.rate.perSecond));
   }
   await Promise.all(writes);
+  if (Object.keys(refused).length > 0) console.warn(`  paced PATCHes refused: ${JSON.stringify(refused)}`);
   return sent;
 }
 
