@@ -60,14 +60,15 @@ export async function startWorker(
     args,
   );
   const url = `http://127.0.0.1:${port}`;
+  let workerd: { worker: number; proxy: number };
   try {
     // Bundling and starting workerd takes seconds; far more on a busy machine.
     await waitForHttp(`${url}/health`, 180_000);
+    workerd = await settledWorkerd(started.pid, port);
   } catch (error) {
     await started.stop();
     throw new Error(`${String(error)}\n${readFileSync(log, "utf8").slice(-3000)}`);
   }
-  const workerd = workerdProcesses(started.pid, port);
   return {
     ...started,
     variant,
@@ -97,6 +98,19 @@ function hyperdriveOrigin(databaseUrl: string): string {
   url.password ||= "bench";
   url.searchParams.set("sslmode", "disable");
   return url.toString();
+}
+
+/** wrangler restarts the Worker's workerd once while it settles its config: wait for the pair. */
+async function settledWorkerd(wranglerPid: number, port: number, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return workerdProcesses(wranglerPid, port);
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
 }
 
 /**
