@@ -50,9 +50,9 @@ const BUNDLES = {
   ceiling: "dist/bench/ceiling-server.mjs",
   plain: "dist/bench/plain-stack-server.mjs",
 };
-/** The endpoints the plain Express stack (bench/plain-stack-server.ts) also serves. */
 /** `--only worker`: Node and the Worker on WORKER_ENDPOINTS, without ceilings or the other benches. */
 const workerOnly = args.only === "worker";
+/** The endpoints the plain Express stack (bench/plain-stack-server.ts) also serves. */
 const PLAIN_STACK_ENDPOINTS = new Set(["GET /v1/tickets/:id", "GET /v1/tickets?status=open&limit=50"]);
 
 export interface EndpointResult {
