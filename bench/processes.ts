@@ -12,7 +12,7 @@ export interface Started {
 
 /**
  * Runs an entry point in its own Node process (TypeScript through tsx loaded as a hook, so the pid
- * is the server's). Its stdout (the JSON log) goes to `logFile` when given, nowhere otherwise.
+ * is the server's), with `entryArgs` after it. Its stdout (the JSON log) goes to `logFile` when given, nowhere otherwise.
  */
 export function startNode(
   name: string,
@@ -20,11 +20,12 @@ export function startNode(
   env: Record<string, string>,
   nodeArgs: string[] = [],
   logFile?: string,
+  entryArgs: string[] = [],
 ) {
   const log = logFile ? openSync(logFile, "w") : undefined;
-  // A bundle (.mjs, see bundleForNode) runs on plain Node; TypeScript through tsx.
-  const loader = entry.endsWith(".mjs") ? [] : ["--import", "tsx"];
-  const child = spawn(process.execPath, [...nodeArgs, ...loader, entry], {
+  // A bundle (.mjs, see bundleForNode) or plain JS runs on plain Node; TypeScript through tsx.
+  const loader = entry.endsWith(".ts") ? ["--import", "tsx"] : [];
+  const child = spawn(process.execPath, [...nodeArgs, ...loader, entry, ...entryArgs], {
     env: { ...process.env, ...env },
     stdio: ["ignore", log ?? "ignore", "pipe"],
   });

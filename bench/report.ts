@@ -1,11 +1,13 @@
 import { execSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
+import { type ConnectionCost, connectionCostTable } from "./connection-cost.ts";
 import type { EventLatency } from "./event-latency.ts";
 import type { Settings } from "./measure.ts";
 import type { NotificationLatency } from "./notification-latency.ts";
 import type { EndpointResult } from "./run.ts";
 import { type WebhookBench, webhooksTable } from "./webhook-delivery.ts";
+import { workerTable } from "./worker-bench.ts";
 import type { WriteBudget } from "./write-path-budgets.ts";
 
 interface Report {
@@ -18,6 +20,7 @@ interface Report {
   webhooksBySize: Record<string, WebhookBench>;
   notificationsBySize: Record<string, NotificationLatency>;
   budgetsBySize: Record<string, WriteBudget[]>;
+  connectionCostBySize: Record<string, ConnectionCost[]>;
 }
 
 function versionOf(command: string): string {
@@ -115,6 +118,8 @@ export function writeResults(report: Report): void {
   const file = `bench/results/${stamp}-${report.quick ? "quick" : "full"}.json`;
   const table = [
     markdownTable(report.bySize),
+    workerTable(report.bySize),
+    connectionCostTable(report.connectionCostBySize),
     eventsTable(report.eventsBySize),
     webhooksTable(report.webhooksBySize),
     notificationsTable(report.notificationsBySize),
@@ -125,7 +130,7 @@ export function writeResults(report: Report): void {
   mkdirSync("bench/results", { recursive: true });
   writeFileSync(
     file,
-    `${JSON.stringify({ date: report.started.toISOString(), command: report.command, machine: machine(), settings: report.settings, results: report.bySize, events: report.eventsBySize, webhooks: report.webhooksBySize, notifications: report.notificationsBySize, budgets: report.budgetsBySize, table }, null, 2)}\n`,
+    `${JSON.stringify({ date: report.started.toISOString(), command: report.command, machine: machine(), settings: report.settings, results: report.bySize, events: report.eventsBySize, webhooks: report.webhooksBySize, notifications: report.notificationsBySize, budgets: report.budgetsBySize, connectionCost: report.connectionCostBySize, table }, null, 2)}\n`,
   );
   console.log(`\n${table}\n\nwritten to ${file}`);
 }

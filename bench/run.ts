@@ -6,11 +6,13 @@ import postgres from "postgres";
 import { bundleForNode } from "../scripts/node-bundle.ts";
 import { DEVELOPMENT_JWT_SECRET } from "../src/config/schema.ts";
 import { type Captured, openCapture } from "./capture.ts";
+import { type ConnectionCost, measureConnectionCost } from "./connection-cost.ts";
 import { prepareDatabase } from "./database.ts";
 import { type EventLatency, measureEventLatency } from "./event-latency.ts";
 import { startMailSink } from "./mail-sink.ts";
 import { type Measurement, measure, type Settings } from "./measure.ts";
 import { measureNotificationLatency, type NotificationLatency } from "./notification-latency.ts";
+import { combinedCounters, postgresCounters } from "./postgres-counters.ts";
 import { type Started, startNode, waitForHttp } from "./processes.ts";
 import { unlimitedRateLimits } from "./rate-limits.ts";
 import { writeResults } from "./report.ts";
@@ -18,11 +20,13 @@ import { buildScenarios, type Caller, COMMENT_WATCHERS, ceilingRoute, refreshVer
 import { BENCH_MANAGER, BENCH_WATCHER_EMAIL, seedWatchedTickets } from "./seed.ts";
 import { serverCounters } from "./server-counters.ts";
 import { measureWebhooks, type WebhookBench } from "./webhook-delivery.ts";
+import { measureWorkers, startWorkers, WORKER_ENDPOINTS, type WorkerMeasurements } from "./worker-bench.ts";
 import { buildWritePathVariants, measureWriteBudgets, type WriteBudget } from "./write-path-budgets.ts";
 
 /**
- * `npm run bench [-- --quick] [--sizes 10000,100000] [--only <substring>] [--profile]`: the API
- * against its two ceilings, endpoint by endpoint, same data and connections; see docs/BENCHMARKS.md.
+ * `npm run bench [-- --quick] [--sizes 10000,100000] [--only <substring>|worker] [--profile]`: the
+ * API against its two ceilings and the Worker (wrangler dev), endpoint by endpoint, same data and
+ * connections; `--only worker` runs just Node beside the Worker. See docs/BENCHMARKS.md.
  */
 const { values: args } = parseArgs({
   options: {
@@ -48,6 +52,8 @@ const BUNDLES = {
   ceiling: "dist/bench/ceiling-server.mjs",
   plain: "dist/bench/plain-stack-server.mjs",
 };
+/** `--only worker`: Node and the Worker on WORKER_ENDPOINTS, without ceilings or the other benches. */
+const workerOnly = args.only === "worker";
 /** The endpoints the plain Express stack (bench/plain-stack-server.ts) also serves. */
 const PLAIN_STACK_ENDPOINTS = new Set(["GET /v1/tickets/:id", "GET /v1/tickets?status=open&limit=50"]);
 
@@ -60,6 +66,8 @@ export interface EndpointResult {
   rawCeiling?: Measurement;
   /** Express + pg + jsonwebtoken + Redis-backed express-rate-limit: what a user would pick instead. */
   plainStack?: Measurement;
+  /** The Worker under wrangler dev, per way of reaching PostgreSQL (bench/worker-target.ts). */
+  worker?: WorkerMeasurements;
   sameBytes?: boolean;
 }
 
@@ -100,7 +108,9 @@ async function benchSize(size: number): Promise<EndpointResult[]> {
     await waitForHttp(`http://127.0.0.1:${PORTS.api}/health`);
     const caller = await login(`http://127.0.0.1:${PORTS.api}`);
     const allScenarios = await buildScenarios(sql, caller);
-    const scenarios = allScenarios.filter((scenario) => !args.only || scenario.name.includes(args.only));
+    const scenarios = allScenarios.filter((scenario) =>
+      workerOnly ? WORKER_ENDPOINTS.has(scenario.name) : !args.only || scenario.name.includes(args.only),
+    );
     const captured: Captured[] = [];
     // Writes first (they run last), so the reads' captured bytes are what the reads will return.
     for (const scenario of [...scenarios].reverse()) {
@@ -119,28 +129,13 @@ async function benchSize(size: number): Promise<EndpointResult[]> {
       JWT_SECRET: DEVELOPMENT_JWT_SECRET,
       CEILING_SPEC: specFile,
     };
-    const http = startNode("http ceiling", BUNDLES.ceiling, {
-      ...ceilingEnv,
-      CEILING_MODE: "http",
-      PORT: String(PORTS.http),
-    });
-    const raw = startNode("raw ceiling", BUNDLES.ceiling, {
-      ...ceilingEnv,
-      CEILING_MODE: "raw",
-      PORT: String(PORTS.raw),
-    });
-    const plain = startNode("plain stack", BUNDLES.plain, {
-      DATABASE_URL: databaseUrl,
-      REDIS_URL: redisUrl,
-      JWT_SECRET: DEVELOPMENT_JWT_SECRET,
-      PORT: String(PORTS.plain),
-    });
-    processes.push(http, raw, plain);
-    await Promise.all([
-      waitForHttp(`http://127.0.0.1:${PORTS.http}/`),
-      waitForHttp(`http://127.0.0.1:${PORTS.raw}/`),
-      waitForHttp(`http://127.0.0.1:${PORTS.plain}/`),
-    ]);
+    const references = workerOnly ? undefined : await startReferences(ceilingEnv, databaseUrl);
+    if (references) processes.push(references.http, references.raw, references.plain);
+    const workers = scenarios.some((scenario) => WORKER_ENDPOINTS.has(scenario.name))
+      ? await startWorkers(serverEnv)
+      : [];
+    processes.push(...workers);
+    const databaseName = new URL(databaseUrl).pathname.slice(1);
 
     const results: EndpointResult[] = [];
     for (const [index, scenario] of scenarios.entries()) {
@@ -157,35 +152,49 @@ async function benchSize(size: number): Promise<EndpointResult[]> {
             url: `http://127.0.0.1:${PORTS.api}`,
             pid: api.pid,
             helperPid: gateway.pid,
-            counters: serverCounters(`http://127.0.0.1:${PORTS.api}`, metricsToken),
+            counters: combinedCounters(
+              serverCounters(`http://127.0.0.1:${PORTS.api}`, metricsToken),
+              postgresCounters(sql, databaseName),
+            ),
           },
           load,
           settings,
         ),
       };
+      if (WORKER_ENDPOINTS.has(scenario.name) && workers.length > 0) {
+        result.worker = await measureWorkers(workers, sql, databaseName, load, settings);
+        // Reads only: replaying a write's captured SQL hundreds of times would pile up rows.
+        if (scenario.ceiling.method === "GET")
+          connectionCostBySize[size] = [
+            ...(connectionCostBySize[size] ?? []),
+            await measureConnectionCost(databaseUrl, scenario.name, sample.statements),
+          ];
+      }
       // A read's bytes must match the API's; a write answers with the row it just wrote.
-      if (scenario.ceiling.method === "GET")
+      if (references && scenario.ceiling.method === "GET")
         result.sameBytes = await sameBytes(
           scenario.sample,
           `http://127.0.0.1:${PORTS.raw}`,
           `http://127.0.0.1:${PORTS.api}`,
         );
-      result.httpCeiling = await measure(
-        { url: `http://127.0.0.1:${PORTS.http}`, pid: http.pid },
-        load,
-        settings,
-      );
-      result.rawCeiling = await measure(
-        { url: `http://127.0.0.1:${PORTS.raw}`, pid: raw.pid },
-        load,
-        settings,
-      );
-      if (PLAIN_STACK_ENDPOINTS.has(scenario.name))
-        result.plainStack = await measure(
-          { url: `http://127.0.0.1:${PORTS.plain}`, pid: plain.pid },
+      if (references) {
+        result.httpCeiling = await measure(
+          { url: `http://127.0.0.1:${PORTS.http}`, pid: references.http.pid },
           load,
           settings,
         );
+        result.rawCeiling = await measure(
+          { url: `http://127.0.0.1:${PORTS.raw}`, pid: references.raw.pid },
+          load,
+          settings,
+        );
+        if (PLAIN_STACK_ENDPOINTS.has(scenario.name))
+          result.plainStack = await measure(
+            { url: `http://127.0.0.1:${PORTS.plain}`, pid: references.plain.pid },
+            load,
+            settings,
+          );
+      }
       results.push(result);
       console.log(summary(result));
     }
@@ -264,6 +273,32 @@ async function benchSize(size: number): Promise<EndpointResult[]> {
   }
 }
 
+/** The two ceilings and the plain stack, started together and waited for. */
+async function startReferences(ceilingEnv: Record<string, string>, databaseUrl: string) {
+  const http = startNode("http ceiling", BUNDLES.ceiling, {
+    ...ceilingEnv,
+    CEILING_MODE: "http",
+    PORT: String(PORTS.http),
+  });
+  const raw = startNode("raw ceiling", BUNDLES.ceiling, {
+    ...ceilingEnv,
+    CEILING_MODE: "raw",
+    PORT: String(PORTS.raw),
+  });
+  const plain = startNode("plain stack", BUNDLES.plain, {
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: redisUrl,
+    JWT_SECRET: DEVELOPMENT_JWT_SECRET,
+    PORT: String(PORTS.plain),
+  });
+  await Promise.all([
+    waitForHttp(`http://127.0.0.1:${PORTS.http}/`),
+    waitForHttp(`http://127.0.0.1:${PORTS.raw}/`),
+    waitForHttp(`http://127.0.0.1:${PORTS.plain}/`),
+  ]);
+  return { http, raw, plain };
+}
+
 /** The bench manager, or a watcher seeded with the manager's password. */
 async function login(baseUrl: string, email = BENCH_MANAGER.email): Promise<Caller> {
   const response = await fetch(`${baseUrl}/v1/auth/login`, {
@@ -292,7 +327,11 @@ async function sameBytes(sample: { path: string; init: RequestInit }, baseUrl: s
 function summary(result: EndpointResult): string {
   const ratio = (ceiling?: Measurement) =>
     ceiling ? (result.api.requestsPerSecond / ceiling.requestsPerSecond).toFixed(2) : "-";
-  return `  api ${result.api.requestsPerSecond} req/s p99 ${result.api.latencyMs.p99} ms, ${result.api.cpuMsPerRequest} cpu ms/req, non-2xx ${result.api.non2xx}; vs http ${ratio(result.httpCeiling)}, vs raw ${ratio(result.rawCeiling)}, vs plain stack ${ratio(result.plainStack)}`;
+  const workers = Object.entries(result.worker ?? {}).map(
+    ([variant, worker]) =>
+      `\n  worker (${variant}) ${worker.requestsPerSecond} req/s ÷ node ${(worker.requestsPerSecond / result.api.requestsPerSecond).toFixed(2)}, p50/p99 ${worker.latencyMs.p50}/${worker.latencyMs.p99} ms, ${worker.cpuMsPerRequest} + ${worker.helperCpuMsPerRequest} (proxy) cpu ms/req, ${worker.perRequest?.pgSessions} PG connections/req, non-2xx ${worker.non2xx + worker.errors}`,
+  );
+  return `  api ${result.api.requestsPerSecond} req/s p99 ${result.api.latencyMs.p99} ms, ${result.api.cpuMsPerRequest} cpu ms/req, non-2xx ${result.api.non2xx}; vs http ${ratio(result.httpCeiling)}, vs raw ${ratio(result.rawCeiling)}, vs plain stack ${ratio(result.plainStack)}${workers.join("")}`;
 }
 
 const started = new Date();
@@ -308,6 +347,7 @@ const eventsBySize: Record<string, EventLatency> = {};
 const webhooksBySize: Record<string, WebhookBench> = {};
 const notificationsBySize: Record<string, NotificationLatency> = {};
 const budgetsBySize: Record<string, WriteBudget[]> = {};
+const connectionCostBySize: Record<string, ConnectionCost[]> = {};
 for (const size of sizes) bySize[size] = await benchSize(size);
 if (args.profile) console.log(`CPU profiles of the API process: ${PROFILE_DIR}`);
 writeResults({
@@ -320,4 +360,5 @@ writeResults({
   webhooksBySize,
   notificationsBySize,
   budgetsBySize,
+  connectionCostBySize,
 });
