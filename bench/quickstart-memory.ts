@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import { bundleForNode } from "../scripts/node-bundle.ts";
 import { waitForHttp } from "./processes.ts";
 import { unlimitedRateLimits } from "./rate-limits.ts";
+import { startScriptNodeFlags } from "./start-flags.ts";
 
 /**
  * The README's quick start on the embedded defaults (PGlite under a fresh DATA_DIR, the
@@ -20,18 +21,19 @@ import { unlimitedRateLimits } from "./rate-limits.ts";
  * `start` is `npm start` (the bundle); `dev` is `npm run dev` (tsx watch). Rate limits are lifted,
  * as in the soak, so the limiter runs but never refuses. With `start`, bench/memory-probe.mjs
  * runs inside the API and splits its RSS into V8's live heap (after a full collection), the heap
- * V8 has committed, and PGlite's WASM memory; `--node-flags` passes V8 flags to try against them.
+ * V8 has committed, and PGlite's WASM memory; `--node-flags` passes V8 flags to try against them (default: `npm start`'s).
  */
 const { values } = parseArgs({
   options: {
     requests: { type: "string", default: "20000" },
     entry: { type: "string", default: "start" },
-    "node-flags": { type: "string", default: "" },
+    "node-flags": { type: "string" },
   },
 });
 const requests = Number(values.requests);
 const entry = values.entry === "dev" ? "dev" : "start";
-const nodeFlags = values["node-flags"].split(" ").filter(Boolean);
+// `npm start`'s own flags unless others are given to try.
+const nodeFlags = values["node-flags"]?.split(" ").filter(Boolean) ?? startScriptNodeFlags();
 const ROOT = new URL("..", import.meta.url).pathname;
 const TSX_CLI = join(ROOT, "node_modules/tsx/dist/cli.mjs");
 const PORT = 18000 + Math.floor(Math.random() * 1000);

@@ -4,6 +4,7 @@ import { cpus, totalmem } from "node:os";
 import { type ConnectionCost, connectionCostTable } from "./connection-cost.ts";
 import type { EventLatency } from "./event-latency.ts";
 import type { Settings } from "./measure.ts";
+import type { MemoryCost } from "./memory-cost.ts";
 import type { NotificationLatency } from "./notification-latency.ts";
 import type { EndpointResult } from "./run.ts";
 import { type WebhookBench, webhooksTable } from "./webhook-delivery.ts";
@@ -20,6 +21,7 @@ interface Report {
   webhooksBySize: Record<string, WebhookBench>;
   notificationsBySize: Record<string, NotificationLatency>;
   budgetsBySize: Record<string, WriteBudget[]>;
+  memoryBySize: Record<string, MemoryCost[]>;
   connectionCostBySize: Record<string, ConnectionCost[]>;
 }
 
@@ -112,6 +114,21 @@ export function budgetsTable(bySize: Record<string, WriteBudget[]>): string {
   return lines.join("\n");
 }
 
+/** Issue 15, item 4: peak RSS with `npm start`'s flags against Node's defaults, and the throughput they cost. */
+export function memoryTable(bySize: Record<string, MemoryCost[]>): string {
+  const rows = Object.entries(bySize).flatMap(([size, costs]) => costs.map((c) => ({ size, ...c })));
+  if (rows.length === 0) return "";
+  const lines = [
+    "| Tickets | Endpoint | Flags | peak RSS MB: flags / Node defaults | req/s: flags / defaults | throughput cost | CPU ms/req: flags / defaults |",
+    "|---:|---|---|---|---|---:|---|",
+  ];
+  for (const c of rows)
+    lines.push(
+      `| ${Number(c.size).toLocaleString("en")} | \`${c.endpoint}\` | \`${c.flags.join(" ")}\` | ${c.shipped.peakRssMb} / ${c.nodeDefaults.peakRssMb} | ${c.shipped.requestsPerSecond} / ${c.nodeDefaults.requestsPerSecond} | ${(c.throughputCost * 100).toFixed(1)} % | ${c.shipped.cpuMsPerRequest} / ${c.nodeDefaults.cpuMsPerRequest} |`,
+    );
+  return lines.join("\n");
+}
+
 /** bench/results/<date>-<quick|full>.json with everything measured, and the table on stdout. */
 export function writeResults(report: Report): void {
   const stamp = report.started.toISOString().replaceAll(":", "-").slice(0, 19);
@@ -124,13 +141,14 @@ export function writeResults(report: Report): void {
     webhooksTable(report.webhooksBySize),
     notificationsTable(report.notificationsBySize),
     budgetsTable(report.budgetsBySize),
+    memoryTable(report.memoryBySize),
   ]
     .filter(Boolean)
     .join("\n\n");
   mkdirSync("bench/results", { recursive: true });
   writeFileSync(
     file,
-    `${JSON.stringify({ date: report.started.toISOString(), command: report.command, machine: machine(), settings: report.settings, results: report.bySize, events: report.eventsBySize, webhooks: report.webhooksBySize, notifications: report.notificationsBySize, budgets: report.budgetsBySize, connectionCost: report.connectionCostBySize, table }, null, 2)}\n`,
+    `${JSON.stringify({ date: report.started.toISOString(), command: report.command, machine: machine(), settings: report.settings, results: report.bySize, events: report.eventsBySize, webhooks: report.webhooksBySize, notifications: report.notificationsBySize, budgets: report.budgetsBySize, memory: report.memoryBySize, connectionCost: report.connectionCostBySize, table }, null, 2)}\n`,
   );
   console.log(`\n${table}\n\nwritten to ${file}`);
 }

@@ -11,6 +11,7 @@ import { prepareDatabase } from "./database.ts";
 import { type EventLatency, measureEventLatency } from "./event-latency.ts";
 import { startMailSink } from "./mail-sink.ts";
 import { type Measurement, measure, type Settings } from "./measure.ts";
+import { type MemoryCost, measureMemoryCost } from "./memory-cost.ts";
 import { measureNotificationLatency, type NotificationLatency } from "./notification-latency.ts";
 import { combinedCounters, postgresCounters } from "./postgres-counters.ts";
 import { type Started, startNode, waitForHttp } from "./processes.ts";
@@ -19,6 +20,7 @@ import { writeResults } from "./report.ts";
 import { buildScenarios, type Caller, COMMENT_WATCHERS, ceilingRoute, refreshVersions } from "./scenarios.ts";
 import { BENCH_MANAGER, BENCH_WATCHER_EMAIL, seedWatchedTickets } from "./seed.ts";
 import { serverCounters } from "./server-counters.ts";
+import { startScriptNodeFlags } from "./start-flags.ts";
 import { measureWebhooks, type WebhookBench } from "./webhook-delivery.ts";
 import { measureWorkers, startWorkers, WORKER_ENDPOINTS, type WorkerMeasurements } from "./worker-bench.ts";
 import { buildWritePathVariants, measureWriteBudgets, type WriteBudget } from "./write-path-budgets.ts";
@@ -44,6 +46,8 @@ const serverUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:543
 const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const PORTS = { gateway: 18079, api: 18787, http: 18801, raw: 18802, plain: 18803 };
 const PROFILE_DIR = join(tmpdir(), "tixgenius-bench-profiles");
+/** The API runs as `npm start` runs it, flags included. */
+const API_NODE_FLAGS = startScriptNodeFlags();
 // Every server runs bundled on plain Node, as `npm start` runs the API: tsx alone adds ~190 MB RSS.
 const BUNDLES = {
   api: "dist/node.mjs",
@@ -103,7 +107,7 @@ async function benchSize(size: number): Promise<EndpointResult[]> {
     await waitForHttp(`http://127.0.0.1:${PORTS.gateway}/`);
     // Profiles are large: written outside the repository, their folder printed at the end.
     const cpuProfile = args.profile ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`] : [];
-    const api = startNode("api", BUNDLES.api, serverEnv, cpuProfile);
+    const api = startNode("api", BUNDLES.api, serverEnv, [...API_NODE_FLAGS, ...cpuProfile]);
     processes.push(api);
     await waitForHttp(`http://127.0.0.1:${PORTS.api}/health`);
     const caller = await login(`http://127.0.0.1:${PORTS.api}`);
@@ -248,19 +252,33 @@ async function benchSize(size: number): Promise<EndpointResult[]> {
       );
       console.log(`  ${JSON.stringify(notificationsBySize[size])}`);
     }
-    // Per-write costs do not depend on the number of tickets: measured at the run's first size.
-    if (size === sizes[0] && (!args.only || "budgets".includes(args.only))) {
+    // Comparisons of whole processes, at the run's first size only: per-request costs do not
+    // depend on the number of tickets. Nothing else may write or relay meanwhile.
+    const compare = (name: string) => size === sizes[0] && (!args.only || name.includes(args.only));
+    const endpointsOf = (kinds: string[]) =>
+      allScenarios
+        .filter((scenario) => kinds.includes(scenario.ceiling.kind))
+        .map((scenario) => ({ name: scenario.name, load: () => refreshVersions(sql, scenario) }));
+    if (compare("budgets") || compare("memory")) await api.stop();
+    if (compare("budgets")) {
       console.log(`[${size}] write-path budgets`);
-      await api.stop(); // nothing else may write or relay meanwhile
-      const writes = allScenarios.filter((scenario) => ["update", "create"].includes(scenario.ceiling.kind));
       budgetsBySize[size] = await measureWriteBudgets({
         env: serverEnv,
         port: PORTS.api,
         shippedBundle: BUNDLES.api,
-        endpoints: writes.map((scenario) => ({
-          name: scenario.name,
-          load: () => refreshVersions(sql, scenario),
-        })),
+        nodeArgs: API_NODE_FLAGS,
+        endpoints: endpointsOf(["update", "create"]),
+        settings,
+      });
+    }
+    if (compare("memory")) {
+      console.log(`[${size}] memory: npm start's flags against Node's defaults`);
+      memoryBySize[size] = await measureMemoryCost({
+        env: serverEnv,
+        port: PORTS.api,
+        bundle: BUNDLES.api,
+        nodeArgs: API_NODE_FLAGS,
+        endpoints: endpointsOf(["ticket", "list", "update"]).filter((e) => !e.name.includes("q=")),
         settings,
       });
     }
@@ -347,6 +365,7 @@ const eventsBySize: Record<string, EventLatency> = {};
 const webhooksBySize: Record<string, WebhookBench> = {};
 const notificationsBySize: Record<string, NotificationLatency> = {};
 const budgetsBySize: Record<string, WriteBudget[]> = {};
+const memoryBySize: Record<string, MemoryCost[]> = {};
 const connectionCostBySize: Record<string, ConnectionCost[]> = {};
 for (const size of sizes) bySize[size] = await benchSize(size);
 if (args.profile) console.log(`CPU profiles of the API process: ${PROFILE_DIR}`);
@@ -360,5 +379,6 @@ writeResults({
   webhooksBySize,
   notificationsBySize,
   budgetsBySize,
+  memoryBySize,
   connectionCostBySize,
 });

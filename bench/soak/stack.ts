@@ -9,6 +9,7 @@ import { Redis } from "ioredis";
 import { bundleForNode } from "../../scripts/node-bundle.ts";
 import { type Started, startNode, waitForHttp } from "../processes.ts";
 import { unlimitedRateLimits } from "../rate-limits.ts";
+import { startScriptNodeFlags } from "../start-flags.ts";
 
 export interface SoakStack {
   apiUrl: string;
@@ -89,7 +90,7 @@ export async function startSoakStack(options: StackOptions): Promise<SoakStack> 
         // No mail is sent during the soak; a job that tried would retry, not fail the traffic.
         SMTP_URL: "smtp://127.0.0.1:1",
       },
-      [],
+      startScriptNodeFlags(),
       apiLog,
     );
     processes.push(api);
