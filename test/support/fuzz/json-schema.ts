@@ -28,6 +28,8 @@ export interface JsonSchema {
   default?: unknown;
   description?: string;
   minProperties?: number;
+  /** `not: {}` forbids the property outright (`assigneeId` on a ticket PATCH): valid requests leave it out. */
+  not?: JsonSchema;
 }
 
 /** Values the world knows about: real ids (own and foreign) make "valid" requests reach services. */
@@ -113,6 +115,7 @@ function objectValue(
   const required = new Set(schema.required ?? []);
   const shape: Record<string, fc.Arbitrary<unknown>> = {};
   for (const [name, property] of Object.entries(properties)) {
+    if (resolve(property, components).not !== undefined && !required.has(name)) continue;
     shape[name] = validValue(property, components, pools, depth + 1, name);
   }
   return fc
@@ -167,6 +170,25 @@ function stringValue(schema: JsonSchema, pools: ValuePools, name: string): fc.Ar
   if (known.length > 0) choices.push({ arbitrary: fc.constantFrom(...known), weight: 2 });
   if (!patterned) choices.push({ arbitrary: plain, weight: 1 });
   return fc.oneof(...choices);
+}
+
+/** Whether a value of this schema can carry a date-time (a property, an item, a union branch). */
+export function holdsDateTime(
+  schema: JsonSchema,
+  components: Record<string, JsonSchema>,
+  depth = 0,
+): boolean {
+  const resolved = resolve(schema, components);
+  if (resolved.format === "date-time") return true;
+  if (depth > 4) return false;
+  const parts = [
+    ...(resolved.anyOf ?? []),
+    ...(resolved.oneOf ?? []),
+    ...(resolved.allOf ?? []),
+    ...Object.values(resolved.properties ?? {}),
+    ...(resolved.items ? [resolved.items] : []),
+  ];
+  return parts.some((part) => holdsDateTime(part, components, depth + 1));
 }
 
 export function resolve(schema: JsonSchema, components: Record<string, JsonSchema>): JsonSchema {
