@@ -83,21 +83,27 @@ function expectThorough(summary: FuzzSummary) {
   expect(summary.invalidPlaces).toBeGreaterThan(20);
   expect(summary.invalidAt.size).toBe(summary.invalidPlaces);
   expect(summary.roundTrips).toBeGreaterThan(requests / 10);
-  // Dates reached the database and came back, and a cursor carrying one was followed: without
-  // these the run passes whatever storage or cursor code does with a date (as it once did, when
-  // a deleted category made every ticket write of the pinned seed a 400). Held on the long run
-  // only: workerd's 600 requests read back about two dates, and some seeds none.
-  if (requests >= 2_000) {
-    expect(summary.reached.datesReadBack, "date-times read back").toBeGreaterThan(0);
-    expect(summary.reached.dueDatePagesFollowed, "due-date pages followed").toBeGreaterThan(0);
-  }
+}
+
+/**
+ * Dates reached the database and came back, and a cursor carrying one was followed: without this
+ * the run passes whatever storage or cursor code does with a date, as the pinned seed once did
+ * when a fuzzed DELETE of the world's category made every later ticket create a 400. Held on the
+ * pinned seed's long run: it reads back a few dates (four on Node), a rotating seed now and then
+ * none, and workerd's 600 requests about one.
+ */
+function expectDatesReached(summary: FuzzSummary) {
+  expect(summary.reached.datesReadBack, "date-times read back").toBeGreaterThan(0);
+  expect(summary.reached.dueDatePagesFollowed, "due-date pages followed").toBeGreaterThan(0);
 }
 
 describe("fuzzing every route of the OpenAPI document", () => {
   it(`keeps the contract for ${requests} requests of the pinned seed ${PINNED_SEED}`, {
     timeout: 240_000,
   }, async () => {
-    expectThorough(await run(PINNED_SEED));
+    const summary = await run(PINNED_SEED);
+    expectThorough(summary);
+    if (requests >= 2_000) expectDatesReached(summary);
   });
 
   it(`keeps the contract for ${requests} requests of a rotating seed (this run: ${rotatingSeed})`, {

@@ -172,25 +172,6 @@ function stringValue(schema: JsonSchema, pools: ValuePools, name: string): fc.Ar
   return fc.oneof(...choices);
 }
 
-/** Whether a value of this schema can carry a date-time (a property, an item, a union branch). */
-export function holdsDateTime(
-  schema: JsonSchema,
-  components: Record<string, JsonSchema>,
-  depth = 0,
-): boolean {
-  const resolved = resolve(schema, components);
-  if (resolved.format === "date-time") return true;
-  if (depth > 4) return false;
-  const parts = [
-    ...(resolved.anyOf ?? []),
-    ...(resolved.oneOf ?? []),
-    ...(resolved.allOf ?? []),
-    ...Object.values(resolved.properties ?? {}),
-    ...(resolved.items ? [resolved.items] : []),
-  ];
-  return parts.some((part) => holdsDateTime(part, components, depth + 1));
-}
-
 export function resolve(schema: JsonSchema, components: Record<string, JsonSchema>): JsonSchema {
   let current = schema;
   for (let hops = 0; current.$ref && hops < 10; hops++) {

@@ -3,7 +3,6 @@ import { PROTECTED_ROUTES } from "../route-table.ts";
 import { conformingRequest, invalidPlaceNames } from "./conforming.ts";
 import { describeRequest } from "./describe.ts";
 import { DocumentValidator } from "./document-validator.ts";
-import { holdsDateTime } from "./json-schema.ts";
 import { brokenRuleInWords, type Observed, type Platform, violationOf } from "./oracle.ts";
 import { type FuzzRequest, requestArbitrary } from "./requests.ts";
 import { noRoundTrips, type RoundTripCounts, roundTripViolation } from "./round-trip.ts";
@@ -88,16 +87,9 @@ export async function fuzzApi(target: FuzzTarget, options: FuzzOptions): Promise
     refreshTokens: world.refreshTokens,
     idsByName: world.idsByName,
   };
-  // Writes that store a date-time are drawn three times as often: only their 2xx answers let a
-  // date go to the database and back (the read-back and due-date cursor checks of round-trip.ts),
-  // and at the plain weight a run of 3,000 requests read back about four dates.
   const perRoute = routes.map((route) => ({
     arbitrary: requestArbitrary(route, document.components.schemas, pools, validator),
-    weight: HASHING.has(keyOf(route))
-      ? 1
-      : route.body && holdsDateTime(route.body, document.components.schemas)
-        ? 12
-        : 4,
+    weight: HASHING.has(keyOf(route)) ? 1 : 4,
   }));
   const anyRequest = fc.oneof(...perRoute);
   const summary: FuzzSummary = {
