@@ -4,6 +4,7 @@ import { tickets } from "../../../src/db/schema.ts";
 import { createDeveloper } from "../../support/factories/assignments.ts";
 import { createTeam, insertTicket, type Person, ticketWorld } from "../../support/factories/tickets.ts";
 import type { Session } from "../../support/factories.ts";
+import { racesAreReal } from "../../support/races.ts";
 import { burst, expectProblem, sendJson, useLoadedApp } from "./support.ts";
 
 const loaded = useLoadedApp();
@@ -24,7 +25,8 @@ type TicketValues = Partial<typeof tickets.$inferInsert>;
  * Fails without the profile-row lock taken before the load is counted (assertRoomToReturn for
  * returns and restores, assignTicket for assignments): on PostgreSQL the concurrent transactions
  * then all count the same free slots (checked by removing the lockDeveloperProfiles call from
- * src/features/assignments/capacity.ts: 8 of 8 status steps succeeded).
+ * src/features/assignments/capacity.ts: 8 of 8 status steps succeeded). On PGlite the same
+ * mutation passes (one transaction at a time), so there the burst is reported as skipped.
  */
 const PATHS: {
   name: string;
@@ -97,7 +99,7 @@ async function openLoadOf(userId: string): Promise<number> {
   return rows.length;
 }
 
-describe("every path that adds load, in a burst against one developer", () => {
+describe.runIf(racesAreReal())("every path that adds load, in a burst against one developer", () => {
   it.each(PATHS)("$name: exactly capacity succeed", { timeout: TIMEOUT_MS }, async (path) => {
     const { ctx, server } = loaded;
     const world = await ticketWorld(ctx);

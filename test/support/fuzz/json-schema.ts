@@ -28,6 +28,8 @@ export interface JsonSchema {
   default?: unknown;
   description?: string;
   minProperties?: number;
+  /** `not: {}` forbids the property outright (`assigneeId` on a ticket PATCH): valid requests leave it out. */
+  not?: JsonSchema;
 }
 
 /** Values the world knows about: real ids (own and foreign) make "valid" requests reach services. */
@@ -113,6 +115,7 @@ function objectValue(
   const required = new Set(schema.required ?? []);
   const shape: Record<string, fc.Arbitrary<unknown>> = {};
   for (const [name, property] of Object.entries(properties)) {
+    if (resolve(property, components).not !== undefined && !required.has(name)) continue;
     shape[name] = validValue(property, components, pools, depth + 1, name);
   }
   return fc

@@ -2,6 +2,22 @@ import type { FuzzRequest } from "./requests.ts";
 
 export type Send = (path: string, init: RequestInit) => Promise<Response>;
 
+/**
+ * How often the checks that reach the database ran: a run whose writes all failed would check
+ * nothing, and pass, whatever the storage and cursor code does with a date.
+ */
+export interface RoundTripCounts {
+  /** Date-times a 2xx write sent and read back (years 0001–0099 counted apart: two-digit parsers). */
+  datesReadBack: number;
+  earlyDatesReadBack: number;
+  /** Pages after the first of a ticket list by due date, loaded from a cursor a written ticket led to. */
+  dueDatePagesFollowed: number;
+}
+
+export function noRoundTrips(): RoundTripCounts {
+  return { datesReadBack: 0, earlyDatesReadBack: 0, dueDatePagesFollowed: 0 };
+}
+
 const DATE_TIME = /^[+-]?\d{4,6}-\d{2}-\d{2}T/;
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);
@@ -19,6 +35,7 @@ export async function roundTripViolation(
   request: FuzzRequest,
   response: { status: number; headers: Headers; json: unknown },
   auth: Record<string, string>,
+  counts: RoundTripCounts = noRoundTrips(),
 ): Promise<string | undefined> {
   const { json: answer } = response;
   if (response.status >= 300 || !isRecord(answer)) return undefined;
@@ -41,8 +58,10 @@ export async function roundTripViolation(
       const returned = answer[name];
       if (typeof returned !== "string" || Date.parse(returned) !== Date.parse(sent))
         return `${name} sent as ${sent} came back as ${String(returned)}`;
+      counts.datesReadBack++;
+      if (/^00\d\d-/.test(returned)) counts.earlyDatesReadBack++;
       if (name === "dueAt" && typeof answer.id === "string") {
-        const paged = await pagePast(send, Date.parse(returned), auth);
+        const paged = await pagePast(send, Date.parse(returned), auth, counts);
         if (paged) return paged;
       }
     }
@@ -64,13 +83,16 @@ export async function roundTripViolation(
 
 /**
  * The tickets list by due date up to this instant, in both directions, one row a page: the page
- * after its first row must load. Descending starts at this ticket (or one due at the same time);
- * ascending at the earliest due date the caller can see, so cursors carry early years often.
+ * after its first row must load. Descending starts at this ticket (or one due at the same time),
+ * and the fuzz world holds a ticket due at the range's first instant, so that page always has a
+ * successor: its cursor carries this ticket's own due date. Ascending starts at the earliest due
+ * date the caller can see.
  */
 async function pagePast(
   send: Send,
   dueAt: number,
   auth: Record<string, string>,
+  counts: RoundTripCounts,
 ): Promise<string | undefined> {
   const before = new Date(dueAt + 1);
   if (before.getUTCFullYear() > 9999) return undefined;
@@ -83,6 +105,7 @@ async function pagePast(
     const next = await send(`${list}&cursor=${page.nextCursor}`, { headers: auth });
     await next.body?.cancel();
     if (next.status !== 200) return `the page after the first of ${list} answered ${next.status}`;
+    counts.dueDatePagesFollowed++;
   }
   return undefined;
 }

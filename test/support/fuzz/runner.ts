@@ -5,7 +5,7 @@ import { describeRequest } from "./describe.ts";
 import { DocumentValidator } from "./document-validator.ts";
 import { brokenRuleInWords, type Observed, type Platform, violationOf } from "./oracle.ts";
 import { type FuzzRequest, requestArbitrary } from "./requests.ts";
-import { roundTripViolation } from "./round-trip.ts";
+import { noRoundTrips, type RoundTripCounts, roundTripViolation } from "./round-trip.ts";
 import { documentWords, loadRouteSpecs, type RouteSpec } from "./route-specs.ts";
 import type { ActorName, FuzzWorld } from "./world.ts";
 
@@ -63,6 +63,8 @@ export interface FuzzSummary {
   invalidPlaces: number;
   /** Round trips checked (date-times read back, created resources re-read, cursors followed). */
   roundTrips: number;
+  /** What those round trips reached: dates read back, due-date cursors followed. */
+  reached: RoundTripCounts;
 }
 
 /** Reads the OpenAPI document, seeds the world and fuzzes every route; throws on the first violation. */
@@ -100,6 +102,7 @@ export async function fuzzApi(target: FuzzTarget, options: FuzzOptions): Promise
     invalidAt: new Map(),
     invalidPlaces: 0,
     roundTrips: 0,
+    reached: noRoundTrips(),
   };
   const oracle = {
     maxBodyBytes: target.maxBodyBytes,
@@ -113,7 +116,7 @@ export async function fuzzApi(target: FuzzTarget, options: FuzzOptions): Promise
     const outcomes = await Promise.all(
       batch.map(async (request) => {
         const started = performance.now();
-        const observed = await send(target, world, request);
+        const observed = await send(target, world, request, summary.reached);
         const key = keyOf(request.route);
         summary.timeByRoute.set(key, (summary.timeByRoute.get(key) ?? 0) + performance.now() - started);
         return observed;
@@ -202,6 +205,7 @@ async function send(
   target: FuzzTarget,
   world: FuzzWorld,
   request: FuzzRequest,
+  reached: RoundTripCounts,
 ): Promise<Observed & { roundTrip?: string; checkedRoundTrip?: boolean }> {
   const headers = new Headers(request.headers);
   const auth: Record<string, string> = {};
@@ -229,6 +233,7 @@ async function send(
     request,
     { status: response.status, headers: response.headers, json: JSON.parse(text) },
     auth,
+    reached,
   );
   return { ...observed, roundTrip, checkedRoundTrip: true };
 }

@@ -1,4 +1,5 @@
 import type { Role } from "../../../src/features/users/schemas.ts";
+import { FIRST_INSTANT } from "../../../src/lib/date-time.ts";
 import { makeApiKey } from "../factories/api-keys.ts";
 import { attach, pngBytes } from "../factories/attachments.ts";
 import { addComment } from "../factories/comments.ts";
@@ -67,6 +68,10 @@ export async function buildFuzzWorld(ctx: TestContext): Promise<FuzzWorld> {
   });
   const ownCategory = await createCategory(ctx, { defaultTeamId: ownTeam.id });
   const foreignCategory = await createCategory(ctx, { defaultTeamId: foreignTeam.id });
+  // Named only by body fields (`categoryId`), never by a path: a fuzzed DELETE of /v1/categories/{id}
+  // early in a run would otherwise leave every later ticket create a 400 "no such category", and
+  // the ticket's date fields would then never reach the database and read back.
+  const standingCategory = await createCategory(ctx, { defaultTeamId: ownTeam.id });
 
   const ownTicket = await reportTicket(ctx, actors.reporter.session, { categoryId: ownCategory.id });
   const ownComment = await addComment(ctx, actors.reporter.session, ownTicket.id);
@@ -75,6 +80,14 @@ export async function buildFuzzWorld(ctx: TestContext): Promise<FuzzWorld> {
     [1, 2, 3].map((size) => attach(ctx, actors.reporter.session, ownTicket.id, pngBytes(size, size))),
   );
   const devTicket = await insertTicket(ctx, { reporterId: actors.developer.user.id, teamId: ownTeam.id });
+  // Due at the range's first instant and named by no pool (so never changed), seen by every actor:
+  // a ticket the fuzzer writes is then never the earliest due, and the descending page after it
+  // starts from a cursor that carries the written due date (see pagePast in round-trip.ts).
+  await insertTicket(ctx, {
+    reporterId: actors.reporter.user.id,
+    teamId: ownTeam.id,
+    dueAt: new Date(FIRST_INSTANT),
+  });
   const foreignTickets = await Promise.all([
     reportTicket(ctx, victim.session, { categoryId: foreignCategory.id }),
     reportTicket(ctx, victim.session, { categoryId: ownCategory.id }),
@@ -129,6 +142,7 @@ export async function buildFuzzWorld(ctx: TestContext): Promise<FuzzWorld> {
       tickets: [ownTicket.id, devTicket.id],
       teams: [ownTeam.id],
       categories: [ownCategory.id],
+      standingCategories: [standingCategory.id],
       comments: [ownComment.id],
       attachments: ownFiles.map((file) => file.id),
       developers: [otherDeveloper.user.id],
@@ -192,6 +206,7 @@ function idsByName(
     | "tickets"
     | "teams"
     | "categories"
+    | "standingCategories"
     | "comments"
     | "attachments"
     | "developers"
@@ -214,7 +229,7 @@ function idsByName(
     ticketId: kinds.tickets,
     teamId: kinds.teams,
     defaultTeamId: kinds.teams,
-    categoryId: kinds.categories,
+    categoryId: kinds.standingCategories,
     commentId: kinds.comments,
     parentId: kinds.categories,
     assigneeId: kinds.developers,
