@@ -21,6 +21,14 @@ const concurrency = Number(process.env.FUZZ_CONCURRENCY ?? 16);
  * workflow conflicts (409). Below this share the generator no longer reaches the handlers.
  */
 const MIN_VALID_SUCCESS = 0.5;
+/**
+ * A rotating seed's share varies: over five seeds on Node 51–54 % of ~1,150 valid requests (one
+ * standard deviation is ~1.5 points), so 0.5 would fail about one run in twenty by chance. The
+ * pinned seed, the same every run, is held to MIN_VALID_SUCCESS; a rotating one to 0.45, more
+ * than four deviations below what it draws, which still fails when the generator stops reaching
+ * the handlers.
+ */
+const MIN_VALID_SUCCESS_ROTATING = 0.45;
 
 let ctx: TestContext;
 beforeAll(async () => {
@@ -74,11 +82,11 @@ async function run(seed: number): Promise<FuzzSummary> {
   return summary;
 }
 
-function expectThorough(summary: FuzzSummary) {
+function expectThorough(summary: FuzzSummary, minValidSuccess: number) {
   expect(summary.requests).toBeGreaterThanOrEqual(requests);
   // Every documented operation was exercised.
   expect(summary.byRoute.size).toBe(summary.routes);
-  expect(summary.valid.succeeded / summary.valid.sent).toBeGreaterThanOrEqual(MIN_VALID_SUCCESS);
+  expect(summary.valid.succeeded / summary.valid.sent).toBeGreaterThanOrEqual(minValidSuccess);
   // Every place the document lets a request break was broken alone at least once (the sweep).
   expect(summary.invalidPlaces).toBeGreaterThan(20);
   expect(summary.invalidAt.size).toBe(summary.invalidPlaces);
@@ -102,13 +110,13 @@ describe("fuzzing every route of the OpenAPI document", () => {
     timeout: 240_000,
   }, async () => {
     const summary = await run(PINNED_SEED);
-    expectThorough(summary);
+    expectThorough(summary, MIN_VALID_SUCCESS);
     if (requests >= 2_000) expectDatesReached(summary);
   });
 
   it(`keeps the contract for ${requests} requests of a rotating seed (this run: ${rotatingSeed})`, {
     timeout: 240_000,
   }, async () => {
-    expectThorough(await run(rotatingSeed));
+    expectThorough(await run(rotatingSeed), MIN_VALID_SUCCESS_ROTATING);
   });
 });
