@@ -1,5 +1,6 @@
 import { eq, sql } from "drizzle-orm";
 import type { Database } from "../../db/database.ts";
+import { rowsOf } from "../../db/rows.ts";
 import { categories, teams } from "../../db/schema.ts";
 import type { Actor } from "../../lib/actor.ts";
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../../lib/errors.ts";
@@ -102,12 +103,6 @@ export function violatedConstraint(error: unknown): string | undefined {
     current = (current as { cause?: unknown }).cause;
   }
   return undefined;
-}
-
-/** postgres.js answers execute() with an array of rows, PGlite with `{ rows }`. */
-function rowsOf<Row>(result: unknown): Row[] {
-  if (Array.isArray(result)) return result as Row[];
-  return ((result as { rows?: Row[] }).rows ?? []) as Row[];
 }
 
 /**

@@ -39,6 +39,11 @@ export async function claimDueJobs(
   if (options.limit < 1 || registry.kinds.length === 0) return [];
   if (options.ids && options.ids.length === 0) return [];
   return db.transaction(async (tx) => {
+    // The due index of a busy queue holds many entries of rows already claimed or finished until
+    // vacuum comes (55,785 for 2,907 pending after a webhook burst). A bitmap scan reads them all
+    // and sorts, every claim (95 ms, so ~30 deliveries/s); an index scan in run_at order stops at
+    // the first due rows and marks dead entries so later scans skip them (0.3–9 ms).
+    await tx.execute(sql`set local enable_bitmapscan = off`);
     const candidates = await tx
       .select({ id: jobs.id, kind: jobs.kind, group: jobs.group })
       .from(jobs)

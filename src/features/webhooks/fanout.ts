@@ -1,4 +1,5 @@
 import { eq, sql } from "drizzle-orm";
+import { rowsOf } from "../../db/rows.ts";
 import {
   events,
   teamMembers,
@@ -134,9 +135,3 @@ const envelope = sql`jsonb_build_object(
   'reporterId', e.reporter_id, 'assigneeId', e.assignee_id, 'visibility', e.visibility,
   'payload', e.payload,
   'createdAt', to_char(e.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))`;
-
-/** postgres.js answers execute() with an array of rows, PGlite with `{ rows }`. */
-function rowsOf<Row>(result: unknown): Row[] {
-  if (Array.isArray(result)) return result as Row[];
-  return ((result as { rows?: Row[] }).rows ?? []) as Row[];
-}
