@@ -35,7 +35,8 @@ const key = await crypto.subtle.importKey(
 const issuer = env.JWT_ISSUER ?? "tixgenius";
 const audience = env.JWT_AUDIENCE ?? "tixgenius-api";
 const ticketKeys = Object.keys(getTableColumns(tickets));
-const listedKeys = [...ticketKeys.filter((name) => name !== "search"), "cursorKey"];
+// In the order the API's list selects them (src/features/tickets/list.ts).
+const listedKeys = [...ticketKeys.filter((name) => name !== "search"), "cursorKey", "attachmentCount"];
 const TICKET_PATH = /^\/v1\/tickets\/([0-9a-f-]{36})$/;
 const COMMENTS_PATH = /^\/v1\/tickets\/([0-9a-f-]{36})\/comments$/;
 
@@ -154,7 +155,10 @@ function renderList(rows: unknown[][], route: CeilingRoute): string {
     rows.length > limit && last
       ? encodeCursor([route.orderingName ?? "", ...JSON.parse(String(last.cursorKey)), String(last.id)])
       : null;
-  const data = page.map(({ cursorKey: _key, ...row }) => toTicket(row as TicketRow));
+  const data = page.map(({ cursorKey: _key, attachmentCount, ...row }) => ({
+    ...toTicket(row as TicketRow),
+    attachmentCount,
+  }));
   return JSON.stringify({ data, nextCursor });
 }
 

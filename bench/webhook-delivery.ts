@@ -74,6 +74,9 @@ export async function measureWebhooks(options: {
   const receivers = await Promise.all(Array.from({ length: WEBHOOK_ENDPOINTS }, startReceiver));
   const setEnabled = (enabled: boolean) => sql`update webhook_endpoints set enabled = ${enabled}`;
   try {
+    // A run stopped midway leaves its endpoints (and their retries, to receivers long gone).
+    await sql`delete from webhook_endpoints`;
+    await sql`delete from jobs where kind = 'webhook.deliver' and finished_at is null`;
     for (const receiver of receivers)
       await sql`insert into webhook_endpoints (url, secret) values (${receiver.url}, ${generateSigningSecret()})`;
     // Latency first, with no backlog: the saturating write runs below queue deliveries, and
