@@ -1,7 +1,8 @@
-import { and, asc, eq, getTableColumns, inArray, lte, type SQL, sql } from "drizzle-orm";
+import { and, asc, getTableColumns, inArray, lte, type SQL, sql } from "drizzle-orm";
 import type { Database } from "../../db/database.ts";
 import { type JobRow, jobs } from "../../db/schema.ts";
 import { DEFAULT_JOB_TIMEOUT_MS, type JobRegistry } from "./handlers.ts";
+import { jobIsPending, jobIsRunning } from "./states.ts";
 
 /** Any int4 would do; it only has to be the same for every claimer. The second key is the group's hash. */
 const JOB_GROUP_LOCK = 741_506_202;
@@ -49,7 +50,7 @@ export async function claimDueJobs(
       .from(jobs)
       .where(
         and(
-          eq(jobs.state, "pending"),
+          jobIsPending,
           lte(jobs.runAt, sql`now()`),
           inArray(jobs.kind, [...registry.kinds]),
           options.ids ? inArray(jobs.id, [...options.ids]) : undefined,
@@ -70,7 +71,7 @@ export async function claimDueJobs(
       return tx
         .select({ group: jobs.group, busy: sql<number>`count(*)::int` })
         .from(jobs)
-        .where(and(eq(jobs.state, "running"), inArray(jobs.group, capped)))
+        .where(and(jobIsRunning, inArray(jobs.group, capped)))
         .groupBy(jobs.group);
     });
     if (chosen.length === 0) return [];

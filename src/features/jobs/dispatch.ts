@@ -4,6 +4,7 @@ import { jobs } from "../../db/schema.ts";
 import type { Logger } from "../../lib/logger.ts";
 import { groupHasRoom, withinGroupCaps } from "./claim.ts";
 import type { JobRegistry } from "./handlers.ts";
+import { jobIsPending } from "./states.ts";
 
 /** What a Queue message carries: the row is the truth, the message only says "look at this job". */
 export interface JobMessage {
@@ -60,7 +61,7 @@ export async function dispatchJobs(
         .from(jobs)
         .where(
           and(
-            eq(jobs.state, "pending"),
+            jobIsPending,
             inArray(jobs.kind, [...registry.kinds]),
             or(
               and(

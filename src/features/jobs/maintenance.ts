@@ -1,7 +1,8 @@
-import { eq, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import { jobs } from "../../db/schema.ts";
 import type { JobDeps, JobRegistry } from "./handlers.ts";
 import { reclaimExpiredLeases } from "./reclaim.ts";
+import { jobIsPending } from "./states.ts";
 
 /**
  * The periodic part of the engine on both runtimes (the Node job loop every few seconds, the
@@ -30,6 +31,6 @@ export async function countBacklog(deps: Pick<JobDeps, "db">): Promise<{ due: nu
       pending: sql<number>`count(*)::int`,
     })
     .from(jobs)
-    .where(eq(jobs.state, "pending"));
+    .where(jobIsPending);
   return { due: row?.due ?? 0, pending: row?.pending ?? 0 };
 }

@@ -1,6 +1,7 @@
-import { and, eq, inArray, lt, sql } from "drizzle-orm";
+import { and, inArray, lt, sql } from "drizzle-orm";
 import { jobs } from "../../db/schema.ts";
 import type { JobDeps, JobRegistry } from "./handlers.ts";
+import { jobIsRunning } from "./states.ts";
 
 const RECLAIM_BATCH = 100;
 
@@ -16,13 +17,7 @@ export async function reclaimExpiredLeases(deps: JobDeps, registry: JobRegistry)
     const expired = await tx
       .select({ id: jobs.id, kind: jobs.kind, attempts: jobs.attempts, payload: jobs.payload })
       .from(jobs)
-      .where(
-        and(
-          eq(jobs.state, "running"),
-          lt(jobs.leaseExpiresAt, sql`now()`),
-          inArray(jobs.kind, [...registry.kinds]),
-        ),
-      )
+      .where(and(jobIsRunning, lt(jobs.leaseExpiresAt, sql`now()`), inArray(jobs.kind, [...registry.kinds])))
       .limit(RECLAIM_BATCH)
       .for("update", { skipLocked: true });
     const isExhausted = (job: (typeof expired)[number]) =>
