@@ -167,6 +167,7 @@ async function pacedPatches(options: {
   rate: { perSecond: number; seconds: number };
 }): Promise<Map<string, number>> {
   const sent = new Map<string, number>();
+  const run = Date.now().toString(36);
   const refused: Record<number, number> = {};
   const versions = new Map(options.probes.map((ticket) => [ticket.id, ticket.version]));
   const writes: Promise<void>[] = [];
@@ -184,7 +185,8 @@ async function pacedPatches(options: {
             "content-type": "application/json",
             "if-match": `"${version}"`,
           },
-          body: JSON.stringify({ title: `Webhook latency probe ${index}` }),
+          // Unique per run: a title an earlier run left would make the PATCH a no-op, with no event.
+          body: JSON.stringify({ title: `Webhook latency probe ${run}-${index}` }),
         });
         const answeredAt = performance.now();
         await response.arrayBuffer();
