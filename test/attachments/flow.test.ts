@@ -22,6 +22,7 @@ beforeAll(async () => {
   ctx = await createTestContext({
     env: {
       TRUST_PROXY: "true",
+      CORS_ORIGINS: "https://app.example",
       ATTACHMENT_MAX_BYTES: "4096",
       ATTACHMENT_MAX_PER_TICKET: "3",
       ATTACHMENT_MAX_TICKET_BYTES: "6000",
@@ -91,9 +92,12 @@ describe("uploading a file through the disk store", () => {
     const link = (await (
       await downloadLink(ctx, world.managerA.session, ticket.id, file.id)
     ).json()) as TransferLink;
-    const response = await follow(ctx, link);
+    const response = await follow(ctx, link, undefined, { Origin: "https://app.example" });
 
     expect(response.status).toBe(200);
+    // A frontend on another origin reads the file with fetch(): the answer carries CORS.
+    expect(response.headers.get("Access-Control-Allow-Origin")).toBe("https://app.example");
+    expect(response.headers.get("X-Request-Id")).toBeTruthy();
     expect(response.headers.get("Content-Type")).toBe("image/png");
     expect(response.headers.get("X-Content-Type-Options")).toBe("nosniff");
     expect(response.headers.get("Content-Disposition")).toBe(

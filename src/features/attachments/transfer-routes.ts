@@ -33,5 +33,7 @@ export const transferRoutes = new Hono<AppEnv>()
       expires: c.req.query("expires"),
       signature: c.req.query("signature"),
     });
-    return serveDownload(c.var.deps, attachmentId);
+    // Through c.body, so the headers every answer carries (CORS, request id, rate limit) travel too.
+    const download = await serveDownload(c.var.deps, attachmentId);
+    return c.body(download.body, 200, download.headers);
   });

@@ -88,7 +88,10 @@ export async function receiveUpload(
  * The file as a streamed response with safe headers, checked at serving time: a file deleted, or
  * whose ticket or comment was deleted after the link was issued, is not served any more.
  */
-export async function serveDownload(deps: Deps, attachmentId: string): Promise<Response> {
+export async function serveDownload(
+  deps: Deps,
+  attachmentId: string,
+): Promise<{ body: ReadableStream; headers: Record<string, string> }> {
   const [row] = await deps.db
     .select({ attachment: ticketAttachments, commentDeletedAt: ticketComments.deletedAt })
     .from(ticketAttachments)
@@ -107,8 +110,8 @@ export async function serveDownload(deps: Deps, attachmentId: string): Promise<R
   const object = await deps.objects.get(objectKeyOf(row.attachment));
   if (!object) throw attachmentNotFound();
   const contentType = row.attachment.contentType ?? "application/octet-stream";
-  return new Response(object.body as ReadableStream, {
-    status: 200,
+  return {
+    body: object.body as ReadableStream,
     headers: {
       "Content-Type": contentType,
       "Content-Length": String(object.size),
@@ -118,5 +121,5 @@ export async function serveDownload(deps: Deps, attachmentId: string): Promise<R
       "Content-Security-Policy": "default-src 'none'; img-src 'self'; sandbox",
       "Cache-Control": "private, no-store",
     },
-  });
+  };
 }

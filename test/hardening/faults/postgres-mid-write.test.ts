@@ -12,7 +12,10 @@ import { committedTrace, contextBehindDatabaseProxy, noOpenTransactions } from "
  */
 const CUT_POINTS = [
   { name: "after the change, before its audit row", statement: /^insert into "audit_log"/ },
-  { name: "after the change and its audit row, before its event", statement: /^insert into "events"/ },
+  {
+    name: "after the change and its audit row, before its event",
+    statement: /^\s*with ordered as \(select pg_advisory_xact_lock\(\$1\)\)\s+insert into "events"/,
+  },
 ];
 
 let setup: Awaited<ReturnType<typeof contextBehindDatabaseProxy>>;
