@@ -21,6 +21,8 @@ export interface WebhookBench {
   commitToDeliveryMs: { p50: number; p99: number; max: number };
   /** The paced deliveries' rows by status once sent: a lost one shows why here. */
   deliveryOutcomes: Record<string, number>;
+  /** Deliveries per second the job loop sent during each saturating turn with the endpoints (it yields to waiting requests). */
+  sentDuringTurns: number[];
   /** After each saturating turn with the endpoints: the deliveries it queued, and how fast the job loop sent them. */
   backlogDrains: { backlog: number; perSecond: number }[];
 }
@@ -92,11 +94,16 @@ export async function measureWebhooks(options: {
     const without: Measurement[] = [];
     const drains: { backlog: number; perSecond: number }[] = [];
     const withEndpoints: Measurement[] = [];
+    const sentDuringTurns: number[] = [];
     for (let turn = 0; turn < options.turns; turn++) {
       await setEnabled(false);
       without.push(await options.writes());
       await setEnabled(true);
+      const before = await deliveriesDone(sql);
+      const started = performance.now();
       withEndpoints.push(await options.writes());
+      const seconds = (performance.now() - started) / 1000;
+      sentDuringTurns.push(Math.round(((await deliveriesDone(sql)) - before) / seconds));
       drains.push(await deliveriesSent(sql));
     }
     const latencies: number[] = [];
@@ -117,6 +124,7 @@ export async function measureWebhooks(options: {
       lost: sent.size * WEBHOOK_ENDPOINTS - latencies.length,
       commitToDeliveryMs: percentiles(latencies),
       deliveryOutcomes: Object.fromEntries(outcomes.map((row) => [row.status, row.count])),
+      sentDuringTurns,
       backlogDrains: drains,
     };
   } finally {
@@ -135,6 +143,12 @@ function medianRun(runs: Measurement[]) {
     non2xx: runs.reduce((sum, run) => sum + run.non2xx, 0),
     runs: runs.map((run) => run.requestsPerSecond),
   };
+}
+
+async function deliveriesDone(sql: postgres.Sql): Promise<number> {
+  const [row] = await sql<{ done: number }[]>`
+    select count(*)::int as done from jobs where kind = 'webhook.deliver' and state = 'done'`;
+  return row?.done ?? 0;
 }
 
 /**
@@ -214,12 +228,12 @@ export function webhooksTable(bySize: Record<string, WebhookBench>): string {
   const sizes = Object.entries(bySize);
   if (sizes.length === 0) return "";
   const lines = [
-    "| Tickets | Endpoints | PATCH req/s without / with (medians of the turns) | ratio | deliveries (lost) | commit → delivery p50 / p99 / max ms | backlog after a saturating turn: deliveries sent per second |",
-    "|---:|---:|---|---:|---|---|---|",
+    "| Tickets | Endpoints | PATCH req/s without / with (medians of the turns) | ratio | deliveries (lost) | commit → delivery p50 / p99 / max ms | deliveries sent per second during the saturating turns | backlog after a saturating turn: deliveries sent per second |",
+    "|---:|---:|---|---:|---|---|---|---|",
   ];
   for (const [size, w] of sizes)
     lines.push(
-      `| ${Number(size).toLocaleString("en")} | ${w.endpoints} | ${w.writesWithout.requestsPerSecond} / ${w.writesWith.requestsPerSecond} | ${w.ratio} | ${w.deliveries} (${w.lost}) | ${w.commitToDeliveryMs.p50} / ${w.commitToDeliveryMs.p99} / ${w.commitToDeliveryMs.max} | ${w.backlogDrains.map((d) => `${d.backlog}: ${d.perSecond}/s`).join(", ")} |`,
+      `| ${Number(size).toLocaleString("en")} | ${w.endpoints} | ${w.writesWithout.requestsPerSecond} / ${w.writesWith.requestsPerSecond} | ${w.ratio} | ${w.deliveries} (${w.lost}) | ${w.commitToDeliveryMs.p50} / ${w.commitToDeliveryMs.p99} / ${w.commitToDeliveryMs.max} | ${w.sentDuringTurns.join(", ")} | ${w.backlogDrains.map((d) => `${d.backlog}: ${d.perSecond}/s`).join(", ")} |`,
     );
   return lines.join("\n");
 }

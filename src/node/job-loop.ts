@@ -31,6 +31,11 @@ export interface JobLoopOptions {
   pollIntervalMs: number;
   /** Jobs this instance runs at once. */
   concurrency: number;
+  /**
+   * While this says so (requests are waiting for the database), the loop runs one job at a time:
+   * background work gives way to callers, and catches up when they are answered.
+   */
+  yieldWhile?: () => boolean;
   /** Lease recovery and the backlog gauge, at most this often (default 5 s). */
   maintenanceEveryMs?: number;
   /** Jitter's random source; tests pin it. */
@@ -46,7 +51,8 @@ export interface JobLoop {
  * Node's job runner, the Workers Queue consumer's counterpart: claims due jobs from PostgreSQL
  * (FOR UPDATE SKIP LOCKED, with leases, so several instances split the work and a dead one's jobs
  * come back) and runs up to `concurrency` at once. It claims again as soon as a job ends or
- * kickJobs() wakes it, otherwise every `pollIntervalMs`. Timers are unref'd.
+ * kickJobs() wakes it, otherwise every `pollIntervalMs`; under load (`yieldWhile`) it runs one job at
+ * a time. Timers are unref'd.
  */
 export function startJobLoop(deps: JobDeps, options: JobLoopOptions): JobLoop {
   const { registry, concurrency } = options;
@@ -88,7 +94,7 @@ export function startJobLoop(deps: JobDeps, options: JobLoopOptions): JobLoop {
         await maintainJobs(deps, registry);
       }
       while (!stopped) {
-        const free = concurrency - running.size;
+        const free = (options.yieldWhile?.() ? 1 : concurrency) - running.size;
         if (free <= 0) return;
         const claimed = await claimDueJobs(deps.db, registry, { limit: free });
         for (const job of claimed) {

@@ -255,6 +255,36 @@ describe("timeouts and leases", () => {
 });
 
 describe("concurrency", () => {
+  it("runs one job at a time while callers wait (yieldWhile), and all its slots again once they are answered", async () => {
+    const release = gate();
+    const kind = recordingKind({ behaviour: () => release.opened.then(() => ({ outcome: "done" })) });
+    let callersWaiting = true;
+    loop([kind.definition], { concurrency: 4, pollIntervalMs: 20, yieldWhile: () => callersWaiting });
+    const ids = await ctx.deps.db.transaction((tx) =>
+      enqueueJobs(
+        tx,
+        Array.from({ length: 8 }, () => ({ kind: kind.definition.kind, payload: {} })),
+      ),
+    );
+    kickJobs(ctx.deps);
+    await expect.poll(() => kind.running).toBe(1);
+    // Polls and kicks while it is busy claim nothing more.
+    kickJobs(ctx.deps);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(kind.maxRunning).toBe(1);
+
+    callersWaiting = false;
+    kickJobs(ctx.deps);
+    await expect.poll(() => kind.running).toBe(4);
+    release.open();
+    await expect
+      .poll(async () => (await jobRows(ctx.deps.db, ids)).every((row) => row.state === "done"), {
+        timeout: 5000,
+      })
+      .toBe(true);
+    expect(kind.runs).toHaveLength(8);
+  });
+
   it("runs at most groupConcurrency jobs of a group at once across loops, while other groups go on", async () => {
     const release = gate();
     const byGroup = new Map<string, { now: number; max: number }>();

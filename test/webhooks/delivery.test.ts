@@ -38,6 +38,11 @@ const newTicket = (title = "Printer on fire") => reportTicket(ctx, admin, { titl
 describe("delivery from the outbox", () => {
   it("POSTs the event's catalogue envelope, signed so that the standardwebhooks library verifies it", async () => {
     const endpoint = await receiving();
+    // A streak of failures the success must end.
+    await ctx.deps.db
+      .update(webhookEndpoints)
+      .set({ failingSince: sql`now() - interval '1 day'` })
+      .where(eq(webhookEndpoints.id, endpoint.id));
     loops.push(deliveryLoop(ctx));
     const ticket = await newTicket();
     const request = await receiver.nth(0);
@@ -56,7 +61,25 @@ describe("delivery from the outbox", () => {
       const rows = await deliveriesOf(ctx, endpoint.id);
       return rows[0]?.status === "succeeded" ? rows[0] : null;
     });
-    expect(delivery).toMatchObject({ attempts: 1, lastStatusCode: 200, eventId: verified.id });
+    expect(delivery).toMatchObject({
+      attempts: 1,
+      lastStatusCode: 200,
+      lastError: null,
+      eventId: verified.id,
+    });
+    expect(delivery.lastAttemptAt).toBeInstanceOf(Date);
+    const [stored] = await ctx.deps.db
+      .select()
+      .from(webhookEndpoints)
+      .where(eq(webhookEndpoints.id, endpoint.id));
+    expect(stored?.failingSince).toBeNull();
+    const detail = await ctx.app.request(`/v1/webhooks/${endpoint.id}/deliveries/${delivery.id}`, {
+      headers: admin.headers,
+    });
+    const { attemptLog } = (await detail.json()) as { attemptLog: Record<string, unknown>[] };
+    expect(attemptLog).toEqual([
+      expect.objectContaining({ statusCode: 200, error: null, responseBody: "ok" }),
+    ]);
     const metrics = ctx.metrics.render();
     expect(metrics).toMatch(/tixgenius_webhook_attempts_total\{outcome="succeeded"\} [1-9]/);
     expect(metrics).toMatch(/tixgenius_webhook_delivery_lag_seconds_count [1-9]/);

@@ -30,6 +30,7 @@ export async function createPgliteDatabase(
   const database: NodeDatabase = {
     db,
     kind: "pglite",
+    connections: 1,
     migrate: () => migrate(db, { migrationsFolder: MIGRATIONS_FOLDER }),
     // Idempotent like postgres.js's end(): PGlite throws when closed twice.
     close: async () => {

@@ -12,6 +12,8 @@ import { timedPostgres } from "./timed-postgres.ts";
 export interface NodeDatabase {
   db: Database;
   kind: "postgres" | "pglite";
+  /** Statements that can run at once: the pool's connections (PGlite has one). */
+  connections: number;
   migrate(): Promise<void>;
   close(): Promise<void>;
 }
@@ -32,8 +34,9 @@ export interface PostgresPoolOptions {
 
 /** One postgres.js pool for the whole Node process. */
 export function createPostgresDatabase(url: string, options: PostgresPoolOptions = {}): NodeDatabase {
+  const connections = options.maxConnections ?? 10;
   const pool = postgres(url, {
-    max: options.maxConnections ?? 10,
+    max: connections,
     connect_timeout: options.connectTimeoutSeconds ?? 5,
     idle_timeout: 30,
     // postgres.js waits up to 20 s between attempts after failed connects (one retry count for the
@@ -50,6 +53,7 @@ export function createPostgresDatabase(url: string, options: PostgresPoolOptions
   return {
     db,
     kind: "postgres",
+    connections,
     migrate: () => migrate(db, { migrationsFolder: MIGRATIONS_FOLDER }),
     close: () => pool.end({ timeout: 5 }),
   };

@@ -66,6 +66,11 @@ export async function attemptDelivery(deps: DeliveryDeps, deliveryId: string): P
   if (!succeeded) error = failure;
   deps.metrics.webhookAttempt(succeeded ? "succeeded" : "failed", latencyMs / 1000);
 
+  if (succeeded) {
+    await recordSuccess(deps, deliveryId, endpoint.id, { status, latencyMs, body: response?.body ?? null });
+    deps.metrics.webhookDelivered(Math.max(0, (Date.now() - committedAt(delivery)) / 1000));
+    return { outcome: "done" };
+  }
   const gone = status === 410;
   const disableReason = await deps.db.transaction(async (tx) => {
     await tx.insert(webhookAttempts).values({
@@ -82,16 +87,9 @@ export async function attemptDelivery(deps: DeliveryDeps, deliveryId: string): P
         lastStatusCode: status,
         lastError: error,
         lastAttemptAt: sql`now()`,
-        ...(succeeded ? { status: "succeeded" as const } : gone ? { status: "failed" as const } : {}),
+        ...(gone ? { status: "failed" as const } : {}),
       })
       .where(eq(webhookDeliveries.id, deliveryId));
-    if (succeeded) {
-      await tx
-        .update(webhookEndpoints)
-        .set({ failingSince: null })
-        .where(and(eq(webhookEndpoints.id, endpoint.id), sql`${webhookEndpoints.failingSince} is not null`));
-      return null;
-    }
     const [streak] = await tx
       .update(webhookEndpoints)
       .set({ failingSince: sql`coalesce(${webhookEndpoints.failingSince}, now())` })
@@ -109,10 +107,6 @@ export async function attemptDelivery(deps: DeliveryDeps, deliveryId: string): P
     return reason;
   });
 
-  if (succeeded) {
-    deps.metrics.webhookDelivered(Math.max(0, (Date.now() - committedAt(delivery)) / 1000));
-    return { outcome: "done" };
-  }
   if (disableReason) {
     deps.logger.warn("webhook endpoint disabled", { endpointId: endpoint.id, reason: disableReason });
     if (!gone) await finishDelivery(deps, deliveryId, "failed", failure);
@@ -122,6 +116,31 @@ export async function attemptDelivery(deps: DeliveryDeps, deliveryId: string): P
   return retryAfterSeconds === undefined
     ? { outcome: "retry", error: failure }
     : { outcome: "retry", error: failure, retryAfterSeconds };
+}
+
+/**
+ * A 2xx in one statement (each statement is atomic): the attempt's log row, the delivery marked
+ * succeeded, and the endpoint's failure streak ended. The common case, run for every delivery, so
+ * it costs one round trip instead of a transaction's five.
+ */
+async function recordSuccess(
+  deps: Pick<Deps, "db">,
+  deliveryId: string,
+  endpointId: string,
+  attempt: { status: number; latencyMs: number; body: string | null },
+): Promise<void> {
+  await deps.db.execute(sql`
+    with attempt as (
+      insert into ${webhookAttempts} (delivery_id, status_code, latency_ms, response_body)
+      values (${deliveryId}::uuid, ${attempt.status}::int, ${attempt.latencyMs}::int, ${attempt.body})
+    ), delivered as (
+      update ${webhookDeliveries}
+      set attempts = attempts + 1, last_status_code = ${attempt.status}::int, last_error = null,
+        last_attempt_at = now(), status = 'succeeded'
+      where id = ${deliveryId}::uuid
+    )
+    update ${webhookEndpoints} set failing_since = null
+    where id = ${endpointId}::uuid and failing_since is not null`);
 }
 
 /** When the engine gives up (the schedule is used up) or the endpoint is gone. */
