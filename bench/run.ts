@@ -231,7 +231,8 @@ async function benchSize(size: number): Promise<EndpointResult[]> {
             () => refreshVersions(sql, patchScenario),
             { ...settings, runs: 1 },
           ),
-        turns: settings.runs,
+        // More turns than runs: a ratio of two noisy throughputs needs them (5 × 2 × (warm-up + run)).
+        turns: 5,
       });
       console.log(`  ${JSON.stringify(webhooksBySize[size])}`);
     }
