@@ -76,14 +76,22 @@ export async function measure(
   let peakRssMb = 0;
   for (let run = 0; run < settings.runs; run++) {
     const runSpec = await spec(settings.durationSeconds);
+    let exited = false;
+    // A throw in a timer would end the bench without its cleanup, leaving every server running.
     const sampler = setInterval(() => {
-      peakRssMb = Math.max(peakRssMb, rssMb(target.pid));
+      try {
+        peakRssMb = Math.max(peakRssMb, rssMb(target.pid));
+      } catch {
+        exited = true;
+      }
     }, 100);
     const before = cpuMs(target.pid);
     const helperBefore = target.helperPid ? cpuMs(target.helperPid) : 0;
     const countersBefore = await target.counters?.();
     const result = await runLoad(runSpec);
     clearInterval(sampler);
+    if (exited)
+      throw new Error(`the process measured at ${target.url} (pid ${target.pid}) exited during the run`);
     const countersAfter = await target.counters?.();
     for (const [name, after] of Object.entries(countersAfter ?? {})) {
       const values = perRequest[name] ?? [];

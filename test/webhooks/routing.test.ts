@@ -7,7 +7,7 @@ import { addComment } from "../support/factories/comments.ts";
 import { reportTicket, ticketWorld } from "../support/factories/tickets.ts";
 import { jsonRequest } from "../support/factories.ts";
 import { createTestContext, type TestContext } from "../support/test-context.ts";
-import { createEndpoint, deliveriesOf } from "./support.ts";
+import { createEndpoint, deliveriesOf, deliveryJobsOf } from "./support.ts";
 
 let ctx: TestContext;
 let world: Awaited<ReturnType<typeof ticketWorld>>;
@@ -30,6 +30,16 @@ async function fannedOut() {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error("the fan-out did not catch up");
+}
+/** Until nothing else talks to the database: the after-commit fan-out passes have ended. */
+async function untilQuiet() {
+  await expect
+    .poll(async () => {
+      const seen = ctx.queries.length;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      return ctx.queries.length === seen;
+    })
+    .toBe(true);
 }
 const typesOf = async (endpointId: string) =>
   (await deliveriesOf(ctx, endpointId)).map((row) => row.eventType).sort();
@@ -56,6 +66,68 @@ describe("which events become deliveries", () => {
     const rows = await deliveriesOf(ctx, endpoint.id);
     expect(rows.map((row) => row.eventType)).toEqual(["ticket.created", "ticket.created"]);
     expect(JSON.stringify(rows.map((row) => row.payload))).not.toContain("never committed");
+  });
+
+  it("makes a batch's deliveries and their jobs in one statement, each job naming its delivery and endpoint", async () => {
+    const endpoints = [
+      await createEndpoint(ctx, world.admin.session, { url: url("batch-a") }),
+      await createEndpoint(ctx, world.admin.session, { url: url("batch-b") }),
+    ];
+    const ticket = await reportTicket(ctx, world.admin.session);
+    await fannedOut();
+    await untilQuiet();
+    for (const title of ["first", "second"])
+      await ctx.deps.db.transaction((tx) =>
+        recordEvent(tx, {
+          type: "ticket.updated",
+          ticket: { id: ticket.id, teamId: null, reporterId: world.admin.user.id, assigneeId: null },
+          payload: { id: ticket.id, title },
+        }),
+      );
+    const before = ctx.queries.length;
+    // Earlier tests' endpoints get these events too: the count is at least this test's four.
+    expect(await fanOutEvents(ctx.deps)).toBeGreaterThanOrEqual(4);
+    // One short batch, and so the last: no transaction around it, no delivery ids sent back for jobs.
+    expect(ctx.queries.slice(before)).toHaveLength(1);
+
+    for (const endpoint of endpoints) {
+      const updates = (await deliveriesOf(ctx, endpoint.id)).filter(
+        (row) => row.eventType === "ticket.updated",
+      );
+      expect(updates).toHaveLength(2);
+      for (const delivery of updates) {
+        const jobs = await deliveryJobsOf(ctx, delivery.id);
+        expect(jobs).toEqual([
+          expect.objectContaining({
+            state: "pending",
+            group: `webhook:${endpoint.id}`,
+            payload: { deliveryId: delivery.id },
+          }),
+        ]);
+      }
+    }
+  });
+
+  it("keeps taking batches while they are full (200 events each)", async () => {
+    const endpoint = await createEndpoint(ctx, world.admin.session, { url: url("full-batches") });
+    const ticket = await reportTicket(ctx, world.admin.session);
+    await fannedOut();
+    await ctx.deps.db.transaction(async (tx) => {
+      for (let index = 0; index < 201; index++)
+        await recordEvent(tx, {
+          type: "ticket.updated",
+          ticket: { id: ticket.id, teamId: null, reporterId: world.admin.user.id, assigneeId: null },
+          payload: { id: ticket.id, title: `burst ${index}` },
+        });
+    });
+    await untilQuiet();
+    const before = ctx.queries.length;
+    await fanOutEvents(ctx.deps);
+    expect(ctx.queries.slice(before)).toHaveLength(2);
+    const updates = (await deliveriesOf(ctx, endpoint.id)).filter(
+      (row) => row.eventType === "ticket.updated",
+    );
+    expect(updates).toHaveLength(201);
   });
 
   it("fans out each event once, however many passes run", async () => {

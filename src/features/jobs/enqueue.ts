@@ -1,3 +1,4 @@
+import { type SQL, sql } from "drizzle-orm";
 import type { Database } from "../../db/database.ts";
 import { jobs } from "../../db/schema.ts";
 import type { Deps } from "../../deps.ts";
@@ -33,6 +34,17 @@ export async function enqueueJobs(tx: Tx, newJobs: readonly NewJob[]): Promise<s
     )
     .returning({ id: jobs.id });
   return rows.map((row) => row.id);
+}
+
+/**
+ * The SQL of an insert of one pending job, due now, per row of `rows` (a CTE of the caller's
+ * statement), for a statement that writes the work and its jobs at once: no ids travel to the
+ * application and back. `payload` and `group` are expressions over those rows. Returns one row per job.
+ */
+export function insertJobsFrom(kind: JobKind, rows: SQL, job: { payload: SQL; group: SQL }): SQL {
+  return sql`insert into ${jobs} (kind, payload, group_key)
+    select ${kind}, ${job.payload}, ${job.group} from ${rows}
+    returning 1`;
 }
 
 /** After commit, off the response path: wakes the Node job loop, or sends due jobs to the Queue. */

@@ -1,4 +1,5 @@
-import type { NewJob } from "../jobs/enqueue.ts";
+import { type SQL, sql } from "drizzle-orm";
+import { insertJobsFrom, type NewJob } from "../jobs/enqueue.ts";
 import { defineJob } from "../jobs/handlers.ts";
 import { attemptDelivery, finishDelivery } from "./delivery.ts";
 
@@ -16,6 +17,14 @@ interface DeliveryPayload {
 
 export function deliveryJob(deliveryId: string, endpointId: string): NewJob {
   return { kind: WEBHOOK_DELIVER, payload: { deliveryId }, group: `webhook:${endpointId}` };
+}
+
+/** The same jobs as deliveryJob() makes, for rows (`id`, `endpoint_id`) of a statement's CTE. */
+export function insertDeliveryJobsFrom(deliveries: SQL): SQL {
+  return insertJobsFrom(WEBHOOK_DELIVER, deliveries, {
+    payload: sql`jsonb_build_object('deliveryId', id)`,
+    group: sql`'webhook:' || endpoint_id`,
+  });
 }
 
 export const webhookDeliveryJob = defineJob<DeliveryPayload>({

@@ -9,8 +9,8 @@ import {
   webhookFanout,
 } from "../../db/schema.ts";
 import type { Deps } from "../../deps.ts";
-import { enqueueJobs, kickJobs } from "../jobs/enqueue.ts";
-import { deliveryJob } from "./delivery-job.ts";
+import { kickJobs } from "../jobs/enqueue.ts";
+import { insertDeliveryJobsFrom } from "./delivery-job.ts";
 
 /** `jobs` wakes the runners at once; without it (a cron tick) they find the jobs at their next poll. */
 export type FanoutDeps = Pick<Deps, "db" | "logger" | "metrics"> & Partial<Pick<Deps, "jobs">>;
@@ -20,46 +20,22 @@ const BATCH = 200;
 /**
  * Turns committed outbox events into webhook deliveries, off the write path: services call it
  * after commit (with the live-event publish) and the relay pass calls it for anything left behind.
- * Each batch runs in one transaction that holds the fan-out watermark row, inserts the deliveries
- * and their jobs, and advances the watermark: an event's deliveries exist exactly when the
- * watermark passed it, so none is lost and none doubled. A runner that finds the row locked
- * leaves the work to the one holding it, which keeps going until a batch finds nothing new.
+ * Each batch is one statement, atomic on its own: it locks the fan-out watermark row, inserts the
+ * deliveries and their jobs, and advances the watermark, so an event's deliveries exist exactly
+ * when the watermark passed it: none lost, none doubled. A pass that finds the row locked leaves
+ * the work to the one holding it, which keeps going until a batch finds nothing new.
  * Returns how many deliveries were made.
  */
 export async function fanOutEvents(deps: FanoutDeps, maxBatches = 20): Promise<number> {
   let made = 0;
   for (let batch = 0; batch < maxBatches; batch++) {
-    const result = await deps.db.transaction(async (tx) => {
-      const [mark] = await tx
-        .select({ lastEventId: webhookFanout.lastEventId })
-        .from(webhookFanout)
-        .where(eq(webhookFanout.id, 1))
-        .for("update", { skipLocked: true });
-      if (!mark) return null;
-      const [range] = rowsOf<{ last: string | null }>(
-        await tx.execute(sql`
-          select max(id)::text as last
-          from (select id from ${events} where id > ${mark.lastEventId} order by id limit ${BATCH}) batch`),
-      );
-      if (!range?.last) return null;
-      const last = Number(range.last);
-      const made = await tx.execute<{ id: string; endpoint_id: string }>(sql`
-        insert into ${webhookDeliveries} (endpoint_id, event_id, message_id, event_type, payload)
-        select w.id, e.id, 'evt_' || e.id, e.type::text, ${envelope}
-        from ${events} e join ${webhookEndpoints} w on ${matches}
-        where e.id > ${mark.lastEventId} and e.id <= ${last}
-        on conflict do nothing
-        returning id, endpoint_id`);
-      const deliveries = rowsOf<{ id: string; endpoint_id: string }>(made);
-      await enqueueJobs(
-        tx,
-        deliveries.map((delivery) => deliveryJob(delivery.id, delivery.endpoint_id)),
-      );
-      await tx.update(webhookFanout).set({ lastEventId: last }).where(eq(webhookFanout.id, 1));
-      return deliveries.length;
-    });
-    if (result === null) break;
-    made += result;
+    const [result] = rowsOf<{ advanced: boolean; full: boolean; made: number }>(
+      await deps.db.execute(fanOutBatch),
+    );
+    if (!result?.advanced) break;
+    made += result.made;
+    // A short batch took every event committed when it started; later ones get their own pass.
+    if (!result.full) break;
   }
   if (made > 0 && deps.jobs) kickJobs({ jobs: deps.jobs });
   return made;
@@ -135,3 +111,35 @@ const envelope = sql`jsonb_build_object(
   'reporterId', e.reporter_id, 'assigneeId', e.assignee_id, 'visibility', e.visibility,
   'payload', e.payload,
   'createdAt', to_char(e.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))`;
+
+/**
+ * One batch. The lock comes back with the watermark's latest committed value (PostgreSQL re-reads
+ * a row it locks), while the events are those of the statement's snapshot: an event it cannot see
+ * committed after it started, and event ids follow commit order (src/features/events/record.ts),
+ * so every event it cannot see has an id above the new watermark and is left for the next batch.
+ * Before this was one statement, the pass took seven round trips and sent every new delivery's id
+ * to the application and back to make its job (issue 12: with five endpoints, five per write).
+ */
+const fanOutBatch = sql`
+  with mark as (
+    select last_event_id from ${webhookFanout} where id = 1 for update skip locked
+  ), next as (
+    select e.id from ${events} e, mark where e.id > mark.last_event_id order by e.id limit ${BATCH}
+  ), batch as (
+    select max(id) as last, count(*) as events from next
+  ), made as (
+    insert into ${webhookDeliveries} (endpoint_id, event_id, message_id, event_type, payload)
+    select w.id, e.id, 'evt_' || e.id, e.type::text, ${envelope}
+    from mark, batch, ${events} e join ${webhookEndpoints} w on ${matches}
+    where e.id > mark.last_event_id and e.id <= batch.last
+    on conflict do nothing
+    returning id, endpoint_id
+  ), queued as (
+    ${insertDeliveryJobsFrom(sql`made`)}
+  ), advanced as (
+    update ${webhookFanout} set last_event_id = batch.last from batch
+    where ${webhookFanout.id} = 1 and batch.last is not null
+    returning 1
+  )
+  select exists (select 1 from advanced) as advanced, (select events from batch) = ${BATCH} as full,
+    (select count(*) from queued)::int as made`;
