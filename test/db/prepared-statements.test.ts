@@ -30,4 +30,17 @@ describe("statements sent to PostgreSQL", () => {
       }
     },
   );
+
+  // Short OLTP statements only: JIT would compile a misjudged plan again on every run.
+  it.runIf(postgresUrl)("run without JIT compilation", async () => {
+    const fresh = await createFreshDatabase();
+    try {
+      const rows = await fresh.database.db.execute<{ jit: string }>(
+        sql`select current_setting('jit') as jit`,
+      );
+      expect((rows as unknown as { jit: string }[])[0]?.jit).toBe("off");
+    } finally {
+      await fresh.drop();
+    }
+  });
 });

@@ -43,7 +43,13 @@ export function createPostgresDatabase(url: string, options: PostgresPoolOptions
     // whole pool), and queries wait with it: a request would hang through an outage and for up to
     // 20 s after the server is back. Retrying a refused connection soon is cheap; fail and heal fast.
     backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 0.25),
-    ...(options.statementTimeoutMs ? { connection: { statement_timeout: options.statementTimeoutMs } } : {}),
+    connection: {
+      // Every statement here is a short OLTP one, and JIT compiles any plan whose estimate passes
+      // jit_above_cost on every run: the webhook fan-out, while its plan misjudged the events
+      // table, was JIT-compiled on each after-commit pass (issue 12's bench at 100k tickets).
+      jit: "off",
+      ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
+    },
     onnotice: () => {},
   });
   const client = guardLostTransactions(pool);
