@@ -31,7 +31,7 @@ async function main(): Promise<void> {
     pollIntervalMs: config.JOB_POLL_INTERVAL_MS,
     concurrency: config.JOB_CONCURRENCY,
     // As many requests waiting as the pool has connections: each connection a job takes is one a
-    // request waits for (issue 12: five webhook endpoints cost saturated writes 12 % before).
+    // request waits for (docs/JOBS.md).
     yieldWhile: () => waiting.count() >= dependencies.database.connections,
   });
 

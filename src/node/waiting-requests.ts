@@ -17,10 +17,11 @@ export function trackWaitingRequests(server: Server): WaitingRequests {
     response.once("close", () => open.delete(response));
   });
   return {
+    // An answered response never becomes unanswered: it leaves the set at the first count after
+    // its headers went out, so open event streams are not walked again on every claim.
     count() {
-      let waiting = 0;
-      for (const response of open) if (!response.headersSent) waiting++;
-      return waiting;
+      for (const response of open) if (response.headersSent) open.delete(response);
+      return open.size;
     },
   };
 }
