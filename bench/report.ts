@@ -16,6 +16,8 @@ interface Report {
   quick: boolean;
   settings: Settings;
   command: string;
+  /** Every size the run was asked for; `bySize` holds the ones finished so far. */
+  sizes: number[];
   bySize: Record<string, EndpointResult[]>;
   eventsBySize: Record<string, EventLatency>;
   webhooksBySize: Record<string, WebhookBench>;
@@ -129,7 +131,10 @@ export function memoryTable(bySize: Record<string, MemoryCost[]>): string {
   return lines.join("\n");
 }
 
-/** bench/results/<date>-<quick|full>.json with everything measured, and the table on stdout. */
+/**
+ * bench/results/<date>-<quick|full>.json with everything measured so far, and the table on
+ * stdout. `sizesDone` against `sizes` tells a finished run from one stopped part way.
+ */
 export function writeResults(report: Report): void {
   const stamp = report.started.toISOString().replaceAll(":", "-").slice(0, 19);
   const file = `bench/results/${stamp}-${report.quick ? "quick" : "full"}.json`;
@@ -148,7 +153,7 @@ export function writeResults(report: Report): void {
   mkdirSync("bench/results", { recursive: true });
   writeFileSync(
     file,
-    `${JSON.stringify({ date: report.started.toISOString(), command: report.command, machine: machine(), settings: report.settings, results: report.bySize, events: report.eventsBySize, webhooks: report.webhooksBySize, notifications: report.notificationsBySize, budgets: report.budgetsBySize, memory: report.memoryBySize, connectionCost: report.connectionCostBySize, table }, null, 2)}\n`,
+    `${JSON.stringify({ date: report.started.toISOString(), command: report.command, sizes: report.sizes, sizesDone: Object.keys(report.bySize).map(Number), machine: machine(), settings: report.settings, results: report.bySize, events: report.eventsBySize, webhooks: report.webhooksBySize, notifications: report.notificationsBySize, budgets: report.budgetsBySize, memory: report.memoryBySize, connectionCost: report.connectionCostBySize, table }, null, 2)}\n`,
   );
   console.log(`\n${table}\n\nwritten to ${file}`);
 }

@@ -368,13 +368,12 @@ const notificationsBySize: Record<string, NotificationLatency> = {};
 const budgetsBySize: Record<string, WriteBudget[]> = {};
 const memoryBySize: Record<string, MemoryCost[]> = {};
 const connectionCostBySize: Record<string, ConnectionCost[]> = {};
-for (const size of sizes) bySize[size] = await benchSize(size);
-if (args.profile) console.log(`CPU profiles of the API process: ${PROFILE_DIR}`);
-writeResults({
+const report = {
   started,
   quick: args.quick,
   settings,
   command: `npm run bench -- ${process.argv.slice(2).join(" ")}`.trim(),
+  sizes,
   bySize,
   eventsBySize,
   webhooksBySize,
@@ -382,4 +381,11 @@ writeResults({
   budgetsBySize,
   memoryBySize,
   connectionCostBySize,
-});
+};
+// Written after every size (the same file, rewritten): a full run takes hours, and one stopped
+// in its last size keeps what the others measured.
+for (const size of sizes) {
+  bySize[size] = await benchSize(size);
+  writeResults(report);
+}
+if (args.profile) console.log(`CPU profiles of the API process: ${PROFILE_DIR}`);
