@@ -99,6 +99,11 @@ describe("the list queries use the tickets indexes", () => {
     ["admin", { q: "kerberos" }, "tickets_search_idx"],
     ["admin", { q: "printer" }, "tickets_created_idx"],
     ["admin", { tag: "tag-7" }, "tickets_tags_idx"],
+    // Staff see their teams' tickets and their own: each team is walked on its own index, not
+    // every team's tickets on the created index (a manager of 2 teams in 20 read 39k rows at 1M).
+    ["manager", { q: "printer" }, "tickets_team_created_idx"],
+    ["developer", { q: "printer" }, "tickets_team_created_idx"],
+    ["reporter", { q: "printer" }, "tickets_reporter_created_idx|tickets_search_idx"],
     ["reporter", {}, "tickets_reporter_created_idx"],
     ["developer", {}, "tickets_created_idx"],
     // Visibility for staff is an OR (reported, assigned, or in my teams): read off the created index.

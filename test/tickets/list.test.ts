@@ -323,6 +323,47 @@ describe("GET /v1/tickets: full-text search", () => {
     expect(sorted.data[0]?.id).toBe(oldest?.id);
   });
 
+  it("finds, for each role, the same tickets a list shows, each once: team, own, and both", async () => {
+    const tag = uniqueTag();
+    const word = `w${randomBytes(4).toString("hex")}`;
+    const about = { title: `About ${word}`, tags: [tag] };
+    const manager = world.managerA.user.id;
+    const developer = world.developerA.user.id;
+    const tickets = await Promise.all([
+      insertTicket(ctx, { ...about, reporterId: world.reporter.user.id, teamId: world.teamA.id }),
+      insertTicket(ctx, { ...about, reporterId: world.reporter.user.id, teamId: world.teamB.id }),
+      // The manager's and the developer's own, in their team (seen once, not twice) and outside it.
+      insertTicket(ctx, { ...about, reporterId: manager, teamId: world.teamA.id, assigneeId: developer }),
+      insertTicket(ctx, { ...about, reporterId: manager, teamId: world.teamB.id }),
+      insertTicket(ctx, {
+        ...about,
+        reporterId: world.reporter.user.id,
+        teamId: null,
+        assigneeId: developer,
+      }),
+      insertTicket(ctx, { ...about, reporterId: world.otherReporter.user.id, teamId: null }),
+      // Not a match: a relevance search must not pull in a visible ticket that lacks the word.
+      insertTicket(ctx, { title: "Unrelated", tags: [tag], reporterId: manager, teamId: world.teamA.id }),
+    ]);
+    for (const person of [world.admin, world.managerA, world.developerA, world.managerB, world.reporter]) {
+      const listed = (await list(person.session, `tag=${tag}&limit=100`)).data
+        .filter((ticket) => ticket.title.includes(word))
+        .map((ticket) => ticket.id)
+        .sort();
+      const found = await list(person.session, `tag=${tag}&q=${word}&limit=100&count=true`);
+      expect(found.data.map((ticket) => ticket.id).sort()).toEqual(listed);
+      expect(found.total).toBe(listed.length);
+    }
+    const seenBy = async (person: typeof world.admin) =>
+      (await list(person.session, `tag=${tag}&q=${word}&limit=100`)).data.length;
+    expect(await seenBy(world.admin)).toBe(6);
+    // Team A's two, and the one the manager reported into team B.
+    expect(await seenBy(world.managerA)).toBe(3);
+    // Team A's two, and the team-less one assigned to the developer.
+    expect(await seenBy(world.developerA)).toBe(3);
+    expect(tickets).toHaveLength(7);
+  });
+
   it("treats LIKE wildcards, quotes and operators as plain text", async () => {
     const tag = uniqueTag();
     await insertTicket(ctx, { reporterId: world.reporter.user.id, tags: [tag], title: "Anything at all" });

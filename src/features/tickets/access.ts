@@ -17,12 +17,26 @@ type Reader = Pick<Database, "select">;
  * tickets they reported or are assigned.
  */
 export function visibleTickets(actor: { userId: string | Placeholder; role: Actor["role"] }): SQL {
-  if (actor.role === "admin") return sql`true`;
-  const mine = or(eq(tickets.reporterId, actor.userId), eq(tickets.assigneeId, actor.userId)) as SQL;
-  if (actor.role === "reporter") return eq(tickets.reporterId, actor.userId);
+  const parts = visibilityOf(actor);
+  if (parts === "everything") return sql`true`;
+  return parts.teams ? (or(parts.own, sql`${tickets.teamId} in (${parts.teams})`) as SQL) : parts.own;
+}
+
+/**
+ * The same rule in its two parts, for a query that reads each through its own index (the
+ * newest matches of a search, list.ts): the caller's own tickets, and the teams (a subquery of
+ * team ids) whose tickets the caller sees.
+ */
+export function visibilityOf(actor: {
+  userId: string | Placeholder;
+  role: Actor["role"];
+}): "everything" | { own: SQL; teams?: SQL } {
+  if (actor.role === "admin") return "everything";
+  if (actor.role === "reporter") return { own: eq(tickets.reporterId, actor.userId) };
+  const own = or(eq(tickets.reporterId, actor.userId), eq(tickets.assigneeId, actor.userId)) as SQL;
   const teamRole = actor.role === "manager" ? sql` and ${teamMembers.role} = 'lead'` : sql``;
-  const inMyTeams = sql`${tickets.teamId} in (select ${teamMembers.teamId} from ${teamMembers} where ${teamMembers.userId} = ${actor.userId}${teamRole})`;
-  return or(mine, inMyTeams) as SQL;
+  const teams = sql`select ${teamMembers.teamId} from ${teamMembers} where ${teamMembers.userId} = ${actor.userId}${teamRole}`;
+  return { own, teams };
 }
 
 /** Soft-deleted tickets are seen only by those who can restore them. */
