@@ -4,6 +4,7 @@ import { verify as verifyPassword } from "@node-rs/argon2";
 import { getTableColumns } from "drizzle-orm";
 import { type JWTPayload, jwtVerify, SignJWT } from "jose";
 import postgres from "postgres";
+import { isPlannedPerRun } from "../src/db/plan-per-run.ts";
 import { tickets } from "../src/db/schema.ts";
 import type { TicketRow } from "../src/features/tickets/access.ts";
 import { toTicket } from "../src/features/tickets/presenter.ts";
@@ -108,8 +109,10 @@ async function rawAnswer(request: IncomingMessage, route: CeilingRoute, ticketId
   let rows: unknown[][] = [];
   for (const statement of route.statements) {
     const params = statement.params.map((value) => substitute(value, statement.query));
+    // Sent as the API's pool sends it: prepared by name unless planned per run (a search).
+    const prepare = !isPlannedPerRun(statement.query);
     rows = await sql
-      .unsafe(statement.query, params as postgres.ParameterOrJSON<never>[], { prepare: true })
+      .unsafe(statement.query, params as postgres.ParameterOrJSON<never>[], { prepare })
       .values();
   }
   return { status: 200, body: route.kind === "ticket" ? renderTicket(rows) : renderList(rows, route) };

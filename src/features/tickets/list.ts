@@ -12,6 +12,7 @@ import {
   sql,
 } from "drizzle-orm";
 import type { Database } from "../../db/database.ts";
+import { plannedPerRun } from "../../db/plan-per-run.ts";
 import { tickets } from "../../db/schema.ts";
 import type { Deps } from "../../deps.ts";
 import type { Actor } from "../../lib/actor.ts";
@@ -61,7 +62,8 @@ export const RELEVANCE_CANDIDATES = 1000;
 
 /** The page query, unexecuted (tests EXPLAIN it to prove which index serves each order). */
 export function listStatement(db: Database, actor: Actor, query: TicketListQuery) {
-  const tsQuery = query.q === undefined ? undefined : sql`websearch_to_tsquery('english', ${query.q})`;
+  const tsQuery =
+    query.q === undefined ? undefined : plannedPerRun(sql`websearch_to_tsquery('english', ${query.q})`);
   const ordering = orderingFor(query.sort, tsQuery);
   const filters = and(...filtersOf(actor, query), tsQuery ? sql`${tickets.search} @@ ${tsQuery}` : undefined);
   const scope = and(visibleTickets(actor), filters);
