@@ -130,7 +130,8 @@ function filtersOf(actor: Actor, query: TicketListQuery): (SQL | undefined)[] {
     query.reporterId ? eq(tickets.reporterId, userOf(query.reporterId)) : undefined,
     query.teamId ? eq(tickets.teamId, query.teamId) : undefined,
     query.categoryId ? eq(tickets.categoryId, query.categoryId) : undefined,
-    query.tag ? arrayContains(tickets.tags, query.tag) : undefined,
+    // Like a searched word, a tag may be on one ticket or on a tenth of them: plan with its value.
+    query.tag ? plannedPerRun(arrayContains(tickets.tags, query.tag)) : undefined,
     query.createdFrom ? gte(tickets.createdAt, query.createdFrom) : undefined,
     query.createdTo ? lt(tickets.createdAt, query.createdTo) : undefined,
     query.updatedFrom ? gte(tickets.updatedAt, query.updatedFrom) : undefined,
