@@ -32,10 +32,13 @@ export interface JobLoopOptions {
   /** Jobs this instance runs at once. */
   concurrency: number;
   /**
-   * While this says so (requests are waiting for the database), the loop runs one job at a time:
-   * background work gives way to callers, and catches up when they are answered.
+   * While this says so (requests are waiting for the database), the loop starts no job but one
+   * every `yieldFloorMs`, and none while one runs: background work gives way to callers, and
+   * catches up when they are answered.
    */
   yieldWhile?: () => boolean;
+  /** While yielding, one job still starts this often (default 1 s): an overload delays jobs, never stops them. */
+  yieldFloorMs?: number;
   /** Lease recovery and the backlog gauge, at most this often (default 5 s). */
   maintenanceEveryMs?: number;
   /** Jitter's random source; tests pin it. */
@@ -51,25 +54,44 @@ export interface JobLoop {
  * Node's job runner, the Workers Queue consumer's counterpart: claims due jobs from PostgreSQL
  * (FOR UPDATE SKIP LOCKED, with leases, so several instances split the work and a dead one's jobs
  * come back) and runs up to `concurrency` at once. It claims again as soon as a job ends or
- * kickJobs() wakes it, otherwise every `pollIntervalMs`; under load (`yieldWhile`) it runs one job at
- * a time. Timers are unref'd.
+ * kickJobs() wakes it, otherwise every `pollIntervalMs`; under load (`yieldWhile`) it starts one job
+ * a `yieldFloorMs` at most. Timers are unref'd.
  */
 export function startJobLoop(deps: JobDeps, options: JobLoopOptions): JobLoop {
   const { registry, concurrency } = options;
   const maintenanceEveryMs = options.maintenanceEveryMs ?? 5000;
+  const yieldFloorMs = options.yieldFloorMs ?? 1000;
   const running = new Set<Promise<void>>();
   let timer: ReturnType<typeof setTimeout> | undefined;
   let pass: Promise<void> | undefined;
   let wokenDuringPass = false;
   let stopped = false;
   let lastMaintenance = Number.NEGATIVE_INFINITY;
+  let lastStart = Number.NEGATIVE_INFINITY;
+  /** Set by a claim pass that gave way: look again when the floor allows the next start. */
+  let yieldedFor: number | undefined;
 
   const schedule = () => {
     if (stopped) return;
     clearTimeout(timer);
-    timer = setTimeout(wake, options.pollIntervalMs);
+    timer = setTimeout(wake, Math.min(options.pollIntervalMs, yieldedFor ?? Number.POSITIVE_INFINITY));
     timer.unref();
   };
+
+  /**
+   * Every connection a job holds is one a waiting request does not get: while requests wait, a
+   * job starts only when none runs and the floor has passed since the last start.
+   */
+  function freeSlots(): number {
+    yieldedFor = undefined;
+    if (!options.yieldWhile?.()) return concurrency - running.size;
+    // A running job's end wakes the loop; with none running, a timer does at the floor.
+    if (running.size > 0) return 0;
+    const sinceStart = performance.now() - lastStart;
+    if (sinceStart >= yieldFloorMs) return 1;
+    yieldedFor = yieldFloorMs - sinceStart;
+    return 0;
+  }
 
   function wake() {
     if (stopped) return;
@@ -94,9 +116,10 @@ export function startJobLoop(deps: JobDeps, options: JobLoopOptions): JobLoop {
         await maintainJobs(deps, registry);
       }
       while (!stopped) {
-        const free = (options.yieldWhile?.() ? 1 : concurrency) - running.size;
+        const free = freeSlots();
         if (free <= 0) return;
         const claimed = await claimDueJobs(deps.db, registry, { limit: free });
+        if (claimed.length > 0) lastStart = performance.now();
         for (const job of claimed) {
           const run: Promise<void> = runClaimedJob(deps, registry, job, { random: options.random })
             .then(

@@ -255,24 +255,35 @@ describe("timeouts and leases", () => {
 });
 
 describe("concurrency", () => {
-  it("runs one job at a time while callers wait (yieldWhile), and all its slots again once they are answered", async () => {
+  it("while callers wait (yieldWhile) starts one job per yieldFloorMs and none beside a running one; all its slots once they are answered", async () => {
     const release = gate();
-    const kind = recordingKind({ behaviour: () => release.opened.then(() => ({ outcome: "done" })) });
+    let held = false;
+    const kind = recordingKind({
+      behaviour: () => (held ? release.opened : Promise.resolve()).then(() => ({ outcome: "done" })),
+    });
     let callersWaiting = true;
-    loop([kind.definition], { concurrency: 4, pollIntervalMs: 20, yieldWhile: () => callersWaiting });
+    loop([kind.definition], {
+      concurrency: 4,
+      yieldWhile: () => callersWaiting,
+      yieldFloorMs: 400,
+    });
     const ids = await ctx.deps.db.transaction((tx) =>
       enqueueJobs(
         tx,
-        Array.from({ length: 8 }, () => ({ kind: kind.definition.kind, payload: {} })),
+        Array.from({ length: 12 }, () => ({ kind: kind.definition.kind, payload: {} })),
       ),
     );
     kickJobs(ctx.deps);
-    await expect.poll(() => kind.running).toBe(1);
-    // Polls and kicks while it is busy claim nothing more.
-    kickJobs(ctx.deps);
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    // Each job ends at once, yet kicks and job ends start no other before the floor: at 0 and 400 ms
+    // (and 800 ms on a slow machine), where without the floor all twelve would have run by now.
+    const kicks = setInterval(() => kickJobs(ctx.deps), 20);
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    clearInterval(kicks);
+    expect(kind.runs.length).toBeGreaterThanOrEqual(2);
+    expect(kind.runs.length).toBeLessThanOrEqual(3);
     expect(kind.maxRunning).toBe(1);
 
+    held = true;
     callersWaiting = false;
     kickJobs(ctx.deps);
     await expect.poll(() => kind.running).toBe(4);
@@ -282,7 +293,28 @@ describe("concurrency", () => {
         timeout: 5000,
       })
       .toBe(true);
-    expect(kind.runs).toHaveLength(8);
+    expect(kind.runs).toHaveLength(12);
+  });
+
+  it("while callers wait, a held job starts no second one, even past the floor", async () => {
+    const release = gate();
+    const kind = recordingKind({ behaviour: () => release.opened.then(() => ({ outcome: "done" })) });
+    loop([kind.definition], { concurrency: 4, yieldWhile: () => true, yieldFloorMs: 50 });
+    await ctx.deps.db.transaction((tx) =>
+      enqueueJobs(
+        tx,
+        Array.from({ length: 3 }, () => ({ kind: kind.definition.kind, payload: {} })),
+      ),
+    );
+    kickJobs(ctx.deps);
+    await expect.poll(() => kind.running).toBe(1);
+    const kicks = setInterval(() => kickJobs(ctx.deps), 20);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    clearInterval(kicks);
+    expect(kind.maxRunning).toBe(1);
+    release.open();
+    // Then one a floor, with no kick: the timer wakes the loop.
+    await expect.poll(() => kind.runs.length, { timeout: 3000 }).toBe(3);
   });
 
   it("runs at most groupConcurrency jobs of a group at once across loops, while other groups go on", async () => {
