@@ -20,6 +20,7 @@ import { writeResults } from "./report.ts";
 import { buildScenarios, type Caller, COMMENT_WATCHERS, ceilingRoute, refreshVersions } from "./scenarios.ts";
 import { BENCH_MANAGER, BENCH_WATCHER_EMAIL, seedWatchedTickets } from "./seed.ts";
 import { serverCounters } from "./server-counters.ts";
+import { settleDatabase } from "./settle.ts";
 import { startScriptNodeFlags } from "./start-flags.ts";
 import { measureWebhooks, type WebhookBench } from "./webhook-delivery.ts";
 import { measureWorkers, startWorkers, WORKER_ENDPOINTS, type WorkerMeasurements } from "./worker-bench.ts";
@@ -147,6 +148,8 @@ async function benchSize(size: number): Promise<EndpointResult[]> {
       if (!sample) continue;
       console.log(`[${size}] ${scenario.name}`);
       const load = () => refreshVersions(sql, scenario);
+      const settle = () => settleDatabase(sql, databaseName);
+      await settle();
       const result: EndpointResult = {
         endpoint: scenario.name,
         sqlPerRequest: sample.statements.length,
@@ -166,6 +169,7 @@ async function benchSize(size: number): Promise<EndpointResult[]> {
         ),
       };
       if (WORKER_ENDPOINTS.has(scenario.name) && workers.length > 0) {
+        await settle();
         result.worker = await measureWorkers(workers, sql, databaseName, load, settings);
         // Reads only: replaying a write's captured SQL hundreds of times would pile up rows.
         if (scenario.ceiling.method === "GET")
@@ -182,22 +186,26 @@ async function benchSize(size: number): Promise<EndpointResult[]> {
           `http://127.0.0.1:${PORTS.api}`,
         );
       if (references) {
+        await settle();
         result.httpCeiling = await measure(
           { url: `http://127.0.0.1:${PORTS.http}`, pid: references.http.pid },
           load,
           settings,
         );
+        await settle();
         result.rawCeiling = await measure(
           { url: `http://127.0.0.1:${PORTS.raw}`, pid: references.raw.pid },
           load,
           settings,
         );
-        if (PLAIN_STACK_ENDPOINTS.has(scenario.name))
+        if (PLAIN_STACK_ENDPOINTS.has(scenario.name)) {
+          await settle();
           result.plainStack = await measure(
             { url: `http://127.0.0.1:${PORTS.plain}`, pid: references.plain.pid },
             load,
             settings,
           );
+        }
       }
       results.push(result);
       console.log(summary(result));
