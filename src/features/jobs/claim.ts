@@ -1,5 +1,6 @@
 import { and, asc, getTableColumns, inArray, lte, type SQL, sql } from "drizzle-orm";
 import type { Database } from "../../db/database.ts";
+import { plannedPerRun } from "../../db/plan-per-run.ts";
 import { type JobRow, jobs } from "../../db/schema.ts";
 import { DEFAULT_JOB_TIMEOUT_MS, type JobRegistry } from "./handlers.ts";
 import { jobIsPending, jobIsRunning } from "./states.ts";
@@ -51,7 +52,10 @@ export async function claimDueJobs(
       .where(
         and(
           jobIsPending,
-          lte(jobs.runAt, sql`now()`),
+          // Planned on every run, never kept: a plan made while the table was small (a scan of the
+          // whole table) was kept by its connections as the queue grew to 49k pending jobs, and
+          // each claim then ran for seconds (test/jobs/claim-plan.test.ts).
+          plannedPerRun(lte(jobs.runAt, sql`now()`)),
           inArray(jobs.kind, [...registry.kinds]),
           options.ids ? inArray(jobs.id, [...options.ids]) : undefined,
           // A cheap pre-filter so a full group's backlog does not crowd out other groups' jobs;
