@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { recordEvent } from "../../src/features/events/record.ts";
 import { fanOutQuietly } from "../../src/features/webhooks/fanout.ts";
 import { reportTicket, ticketWorld } from "../support/factories/tickets.ts";
 import { createTestContext, type TestContext } from "../support/test-context.ts";
-import { createEndpoint, deliveriesOf } from "./support.ts";
+import { createEndpoint, deliveriesOf, recordTicketUpdates } from "./support.ts";
 
 let ctx: TestContext;
 let watermarkReads = 0;
@@ -25,14 +24,7 @@ it("runs one fan-out at a time for many writers, and still makes every delivery"
   const before = (await deliveriesOf(ctx, endpoint.id)).length;
 
   // Twenty committed events, then twenty after-commit passes at once, as twenty writers make them.
-  await ctx.deps.db.transaction(async (tx) => {
-    for (let i = 0; i < 20; i++)
-      await recordEvent(tx, {
-        type: "ticket.updated",
-        ticket: { id: ticket.id, teamId: null, reporterId: world.admin.user.id, assigneeId: null },
-        payload: { id: ticket.id, title: `burst ${i}` },
-      });
-  });
+  await recordTicketUpdates(ctx, ticket.id, world.admin.user.id, 20);
   watermarkReads = 0;
   await Promise.all(Array.from({ length: 20 }, () => fanOutQuietly(ctx.deps)));
 

@@ -7,7 +7,7 @@ import { addComment } from "../support/factories/comments.ts";
 import { reportTicket, ticketWorld } from "../support/factories/tickets.ts";
 import { jsonRequest } from "../support/factories.ts";
 import { createTestContext, type TestContext } from "../support/test-context.ts";
-import { createEndpoint, deliveriesOf, deliveryJobsOf } from "./support.ts";
+import { createEndpoint, deliveriesOf, deliveryJobsOf, recordTicketUpdates } from "./support.ts";
 
 let ctx: TestContext;
 let world: Awaited<ReturnType<typeof ticketWorld>>;
@@ -112,14 +112,7 @@ describe("which events become deliveries", () => {
     const endpoint = await createEndpoint(ctx, world.admin.session, { url: url("full-batches") });
     const ticket = await reportTicket(ctx, world.admin.session);
     await fannedOut();
-    await ctx.deps.db.transaction(async (tx) => {
-      for (let index = 0; index < 201; index++)
-        await recordEvent(tx, {
-          type: "ticket.updated",
-          ticket: { id: ticket.id, teamId: null, reporterId: world.admin.user.id, assigneeId: null },
-          payload: { id: ticket.id, title: `burst ${index}` },
-        });
-    });
+    await recordTicketUpdates(ctx, ticket.id, world.admin.user.id, 201);
     await untilQuiet();
     const before = ctx.queries.length;
     await fanOutEvents(ctx.deps);

@@ -1,5 +1,6 @@
 import { eq } from "drizzle-orm";
 import { jobs, webhookDeliveries } from "../../src/db/schema.ts";
+import { recordEvent } from "../../src/features/events/record.ts";
 import { createJobRegistry, type JobDefinition } from "../../src/features/jobs/handlers.ts";
 import { webhookDeliveryJob } from "../../src/features/webhooks/delivery-job.ts";
 import { type JobLoop, startJobLoop } from "../../src/node/job-loop.ts";
@@ -37,6 +38,23 @@ export async function createEndpoint(
   if (response.status !== 201)
     throw new Error(`endpoint failed: ${response.status} ${await response.text()}`);
   return (await response.json()) as CreatedEndpoint;
+}
+
+/** `count` ticket.updated events of one team-less ticket, committed together as a burst of writes. */
+export async function recordTicketUpdates(
+  ctx: TestContext,
+  ticketId: string,
+  reporterId: string,
+  count: number,
+) {
+  await ctx.deps.db.transaction(async (tx) => {
+    for (let index = 0; index < count; index++)
+      await recordEvent(tx, {
+        type: "ticket.updated",
+        ticket: { id: ticketId, teamId: null, reporterId, assigneeId: null },
+        payload: { id: ticketId, title: `burst ${index}` },
+      });
+  });
 }
 
 export async function deliveriesOf(ctx: TestContext, endpointId: string) {
