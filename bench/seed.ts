@@ -153,7 +153,8 @@ async function seedTickets(
       case when r4 < 0.2 then null
         else (select ids from devs where devs.name = 'Team ' || lpad((1 + i % ${TEAMS})::text, 2, '0'))[1 + floor(r5 * ${DEVELOPERS_PER_TEAM})::int] end,
       array[t[1 + floor(r2 * 10)::int], t[1 + floor(r4 * 10)::int]],
-      case when r5 < 0.3 then now() + (r1 * 30 || ' days')::interval end,
+      -- r1 * interval, not (r1 * 30 || ' days')::interval: a tiny r1 prints as 4.2e-05, which no interval parses.
+      case when r5 < 0.3 then now() + r1 * interval '30 days' end,
       now() - make_interval(secs => i * ${secondsPerTicket}::float8),
       least(now(), now() - make_interval(secs => i * ${secondsPerTicket}::float8) + make_interval(days => (r3 * 3)::int))
     from series, words`;
