@@ -12,15 +12,27 @@ export interface Logger {
 const SEVERITY: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 };
 const SENSITIVE_KEY = /pass(word)?|secret|token|authorization|cookie|hash/i;
 
-export type LogSink = (line: string) => void;
+type LineLevel = Exclude<LogLevel, "silent">;
+export type LogSink = (line: string, level: LineLevel) => void;
 
-/** One JSON object per line on stdout, which both Node and Workers Logs collect. */
-export function createLogger(level: LogLevel, sink: LogSink = console.log, bound: LogFields = {}): Logger {
+/**
+ * The console method of the line's level: Workers Logs, `wrangler tail` and `wrangler dev
+ * --log-level warn` file a `console.log` as a plain log, so a warning or an error written with it
+ * could not be filtered as one (nor kept when only warnings are).
+ */
+export const consoleSink: LogSink = (line, level) => {
+  if (level === "error") console.error(line);
+  else if (level === "warn") console.warn(line);
+  else console.log(line);
+};
+
+/** One JSON object per line, which both Node (its own sink, src/node/log-sink.ts) and Workers Logs collect. */
+export function createLogger(level: LogLevel, sink: LogSink = consoleSink, bound: LogFields = {}): Logger {
   const threshold = SEVERITY[level];
-  const write = (lineLevel: Exclude<LogLevel, "silent">, message: string, fields?: LogFields) => {
+  const write = (lineLevel: LineLevel, message: string, fields?: LogFields) => {
     if (SEVERITY[lineLevel] < threshold) return;
     const record = { time: new Date().toISOString(), level: lineLevel, msg: message, ...bound, ...fields };
-    sink(JSON.stringify(record, redactSensitive));
+    sink(JSON.stringify(record, redactSensitive), lineLevel);
   };
   return {
     debug: (message, fields) => write("debug", message, fields),

@@ -1,5 +1,3 @@
-import type { LogSink } from "../lib/logger.ts";
-
 /** Past this much text a turn's lines are written at once rather than at the end of the turn. */
 const MAX_BUFFERED_CHARS = 64 * 1024;
 
@@ -24,7 +22,8 @@ export function createStdoutLogSink(write: (text: string) => void = (text) => pr
     write(text);
   };
 
-  const sink: LogSink = (line) => {
+  // Every level goes to stdout: a LogSink that ignores the line's level.
+  const sink: (line: string) => void = (line) => {
     pending.push(`${line}\n`);
     chars += line.length + 1;
     if (chars >= MAX_BUFFERED_CHARS) flush();

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { createLogger } from "../../src/lib/logger.ts";
 
 function capture(level: Parameters<typeof createLogger>[0] = "debug") {
@@ -65,5 +65,28 @@ describe("logger", () => {
     expect(serialized).not.toContain("private title");
     expect(serialized).not.toContain("tix:events");
     expect(lines[0]?.error).toMatchObject({ name: "UpstashError", message: "ERR Redis is unreachable" });
+  });
+
+  describe("by default, on the console", () => {
+    afterEach(() => vi.restoreAllMocks());
+
+    // Workers Logs and `wrangler dev --log-level warn` know a line's level only by its console method.
+    it("writes each line with the console method of its level", () => {
+      const methods = {
+        log: vi.spyOn(console, "log").mockImplementation(() => {}),
+        warn: vi.spyOn(console, "warn").mockImplementation(() => {}),
+        error: vi.spyOn(console, "error").mockImplementation(() => {}),
+      };
+      const logger = createLogger("debug");
+      logger.debug("d");
+      logger.info("i");
+      logger.warn("w");
+      logger.error("e");
+      const messages = (spy: (typeof methods)["log"]) =>
+        spy.mock.calls.map(([line]) => JSON.parse(String(line)).msg);
+      expect(messages(methods.log)).toEqual(["d", "i"]);
+      expect(messages(methods.warn)).toEqual(["w"]);
+      expect(messages(methods.error)).toEqual(["e"]);
+    });
   });
 });
