@@ -4,6 +4,7 @@ import type postgres from "postgres";
 import { generateSigningSecret } from "../src/features/webhooks/signing.ts";
 import type { Measurement } from "./measure.ts";
 import type { Caller } from "./scenarios.ts";
+import { vacuumLikeAutovacuum } from "./settle.ts";
 
 export const WEBHOOK_ENDPOINTS = 5;
 
@@ -92,14 +93,17 @@ export async function measureWebhooks(options: {
     const outcomes = await sql<{ status: string; count: number }[]>`
       select status::text, count(*)::int as count from webhook_deliveries group by status`;
     // Throughput: runs without and with the endpoints take turns, each after the deliveries of
-    // the one before were sent, so neither inherits the other's backlog or the machine's drift.
+    // the one before were sent and its dead rows vacuumed (settle.ts), so neither inherits the
+    // other's backlog, bloat or the machine's drift.
     const without: Measurement[] = [];
     const drains: { backlog: number; perSecond: number }[] = [];
     const withEndpoints: Measurement[] = [];
     const sentDuringTurns: number[] = [];
     for (let turn = 0; turn < options.turns; turn++) {
+      await vacuumLikeAutovacuum(sql);
       await setEnabled(false);
       without.push(await options.writes());
+      await vacuumLikeAutovacuum(sql);
       await setEnabled(true);
       const before = await deliveriesDone(sql);
       const started = performance.now();
