@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { LoadResult, LoadSpec } from "./load.ts";
+import { readMachineCpu } from "./machine-cpu.ts";
 import { cpuMs, rssMb } from "./processes.ts";
 
 export interface Settings {
@@ -20,6 +21,9 @@ export interface Measurement {
   /** Server process CPU (utime + stime) per request; `helperCpuMsPerRequest` is the Redis gateway's. */
   cpuMsPerRequest: number;
   helperCpuMsPerRequest?: number;
+  /** Every PostgreSQL process's CPU, and the whole machine's busy time, per request (machine-cpu.ts). */
+  postgresCpuMsPerRequest: number;
+  machineCpuMsPerRequest: number;
   peakRssMb: number;
   /** Per request, under load, from the server's own counters (e.g. Redis round trips), when it has them. */
   perRequest?: Record<string, number>;
@@ -72,6 +76,8 @@ export async function measure(
   const runs: LoadResult[] = [];
   const cpu: number[] = [];
   const helperCpu: number[] = [];
+  const postgresCpu: number[] = [];
+  const machineCpu: number[] = [];
   const perRequest: Record<string, number[]> = {};
   let peakRssMb = 0;
   for (let run = 0; run < settings.runs; run++) {
@@ -88,7 +94,9 @@ export async function measure(
     const before = cpuMs(target.pid);
     const helperBefore = target.helperPid ? cpuMs(target.helperPid) : 0;
     const countersBefore = await target.counters?.();
+    const machineBefore = readMachineCpu();
     const result = await runLoad(runSpec);
+    const machineAfter = readMachineCpu();
     clearInterval(sampler);
     if (exited)
       throw new Error(`the process measured at ${target.url} (pid ${target.pid}) exited during the run`);
@@ -101,6 +109,8 @@ export async function measure(
     cpu.push((cpuMs(target.pid) - before) / Math.max(1, result.total));
     if (target.helperPid)
       helperCpu.push((cpuMs(target.helperPid) - helperBefore) / Math.max(1, result.total));
+    postgresCpu.push((machineAfter.postgresMs - machineBefore.postgresMs) / Math.max(1, result.total));
+    machineCpu.push((machineAfter.machineMs - machineBefore.machineMs) / Math.max(1, result.total));
     runs.push(result);
   }
   const statusCodes: Record<string, number> = {};
@@ -116,6 +126,8 @@ export async function measure(
     },
     cpuMsPerRequest: Number(median(cpu).toFixed(3)),
     helperCpuMsPerRequest: target.helperPid ? Number(median(helperCpu).toFixed(3)) : undefined,
+    postgresCpuMsPerRequest: Number(median(postgresCpu).toFixed(3)),
+    machineCpuMsPerRequest: Number(median(machineCpu).toFixed(3)),
     peakRssMb: Math.round(peakRssMb),
     perRequest: target.counters
       ? Object.fromEntries(

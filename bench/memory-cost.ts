@@ -1,5 +1,6 @@
 import { alternate, type Endpoint, round3, type Summary } from "./alternating.ts";
 import type { Settings } from "./measure.ts";
+import { type MemoryComposition, measureMemoryComposition } from "./memory-composition.ts";
 
 /** Peak RSS and throughput with `npm start`'s Node flags against Node's defaults, per endpoint. */
 export interface MemoryCost {
@@ -9,6 +10,8 @@ export interface MemoryCost {
   nodeDefaults: Summary;
   /** Share of throughput the flags cost (negative: within noise, the flagged process was faster). */
   throughputCost: number;
+  /** With the flags, what the resident set held at its peak (a run of its own, the probe loaded). */
+  composition?: MemoryComposition;
 }
 
 /**
@@ -32,15 +35,17 @@ export async function measureMemoryCost(options: {
       b: { bundle: options.bundle, nodeArgs: [] },
       endpoint,
     });
+    const composition = await measureMemoryComposition({ ...options, endpoint });
     costs.push({
       endpoint: endpoint.name,
       flags: options.nodeArgs,
       shipped: a,
       nodeDefaults: b,
       throughputCost: round3(1 - a.requestsPerSecond / b.requestsPerSecond),
+      composition,
     });
     console.log(
-      `  ${endpoint.name}: peak RSS ${a.peakRssMb} MB vs ${b.peakRssMb} MB with Node's defaults, ${a.requestsPerSecond} vs ${b.requestsPerSecond} req/s`,
+      `  ${endpoint.name}: peak RSS ${a.peakRssMb} MB vs ${b.peakRssMb} MB with Node's defaults, ${a.requestsPerSecond} vs ${b.requestsPerSecond} req/s; at the peak ${JSON.stringify(composition)}`,
     );
   }
   return costs;

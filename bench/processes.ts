@@ -12,7 +12,9 @@ export interface Started {
 
 /**
  * Runs an entry point in its own Node process (TypeScript through tsx loaded as a hook, so the pid
- * is the server's), with `entryArgs` after it. Its stdout (the JSON log) goes to `logFile` when given, nowhere otherwise.
+ * is the server's), with `entryArgs` after it. Its stdout (the JSON log) goes to `logFile` when given,
+ * nowhere otherwise; its stderr to `logFile` too (wrangler writes its warnings and errors there, the
+ * Worker's own among them), else it is kept in memory to be shown if the process fails.
  */
 export function startNode(
   name: string,
@@ -27,15 +29,22 @@ export function startNode(
   const loader = entry.endsWith(".ts") ? ["--import", "tsx"] : [];
   const child = spawn(process.execPath, [...nodeArgs, ...loader, entry, ...entryArgs], {
     env: { ...process.env, ...env },
-    stdio: ["ignore", log ?? "ignore", "pipe"],
+    stdio: ["ignore", log ?? "ignore", log ?? "pipe"],
   });
   if (log !== undefined) closeSync(log); // the child holds its own copy
   let stderr = "";
+  const lastOutput = () => {
+    try {
+      return logFile ? readFileSync(logFile, "utf8").slice(-4000) : stderr;
+    } catch {
+      return stderr; // the log's folder already removed
+    }
+  };
   child.stderr?.on("data", (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
   child.on("exit", (code, signal) => {
-    if (code && code !== 0) console.error(`${name} exited with ${code ?? signal}\n${stderr}`);
+    if (code && code !== 0) console.error(`${name} exited with ${code ?? signal}\n${lastOutput()}`);
   });
   const started: Started = {
     name,

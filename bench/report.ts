@@ -2,8 +2,10 @@ import { execSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { type ConnectionCost, connectionCostTable } from "./connection-cost.ts";
+import { cpuBreakdownTable } from "./cpu-breakdown.ts";
 import type { EventLatency } from "./event-latency.ts";
 import type { Settings } from "./measure.ts";
+import type { MemoryComposition } from "./memory-composition.ts";
 import type { MemoryCost } from "./memory-cost.ts";
 import type { NotificationLatency } from "./notification-latency.ts";
 import type { EndpointResult } from "./run.ts";
@@ -121,14 +123,20 @@ export function memoryTable(bySize: Record<string, MemoryCost[]>): string {
   const rows = Object.entries(bySize).flatMap(([size, costs]) => costs.map((c) => ({ size, ...c })));
   if (rows.length === 0) return "";
   const lines = [
-    "| Tickets | Endpoint | Flags | peak RSS MB: flags / Node defaults | req/s: flags / defaults | throughput cost | CPU ms/req: flags / defaults |",
-    "|---:|---|---|---|---|---:|---|",
+    "| Tickets | Endpoint | Flags | peak RSS MB: flags / Node defaults | req/s: flags / defaults | throughput cost | CPU ms/req: flags / defaults | at the peak (flags, probe run): RSS = V8 heap (new / old / code / large objects / other) + external + the rest, MB |",
+    "|---:|---|---|---|---|---:|---|---|",
   ];
   for (const c of rows)
     lines.push(
-      `| ${Number(c.size).toLocaleString("en")} | \`${c.endpoint}\` | \`${c.flags.join(" ")}\` | ${c.shipped.peakRssMb} / ${c.nodeDefaults.peakRssMb} | ${c.shipped.requestsPerSecond} / ${c.nodeDefaults.requestsPerSecond} | ${(c.throughputCost * 100).toFixed(1)} % | ${c.shipped.cpuMsPerRequest} / ${c.nodeDefaults.cpuMsPerRequest} |`,
+      `| ${Number(c.size).toLocaleString("en")} | \`${c.endpoint}\` | \`${c.flags.join(" ")}\` | ${c.shipped.peakRssMb} / ${c.nodeDefaults.peakRssMb} | ${c.shipped.requestsPerSecond} / ${c.nodeDefaults.requestsPerSecond} | ${(c.throughputCost * 100).toFixed(1)} % | ${c.shipped.cpuMsPerRequest} / ${c.nodeDefaults.cpuMsPerRequest} | ${c.composition ? compositionCell(c.composition) : "–"} |`,
     );
   return lines.join("\n");
+}
+
+function compositionCell(c: MemoryComposition): string {
+  const { new_space = 0, old_space = 0, code_space = 0, large_object_space = 0, ...others } = c.spacesMb;
+  const other = Object.values(others).reduce((sum, mb) => sum + mb, 0);
+  return `${c.rssMb} = ${c.v8HeapMb} (${new_space} / ${old_space} / ${code_space} / ${large_object_space} / ${other}) + ${c.externalMb} + ${c.restMb}`;
 }
 
 /**
@@ -140,6 +148,7 @@ export function writeResults(report: Report): void {
   const file = `bench/results/${stamp}-${report.quick ? "quick" : "full"}.json`;
   const table = [
     markdownTable(report.bySize),
+    cpuBreakdownTable(report.bySize),
     workerTable(report.bySize),
     connectionCostTable(report.connectionCostBySize),
     eventsTable(report.eventsBySize),

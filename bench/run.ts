@@ -351,12 +351,16 @@ async function sameBytes(sample: { path: string; init: RequestInit }, baseUrl: s
   return body === expected;
 }
 
+function failedStatuses(statusCodes: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(statusCodes).filter(([status]) => Number(status) >= 300));
+}
+
 function summary(result: EndpointResult): string {
   const ratio = (ceiling?: Measurement) =>
     ceiling ? (result.api.requestsPerSecond / ceiling.requestsPerSecond).toFixed(2) : "-";
   const workers = Object.entries(result.worker ?? {}).map(
     ([variant, worker]) =>
-      `\n  worker (${variant}) ${worker.requestsPerSecond} req/s ÷ node ${(worker.requestsPerSecond / result.api.requestsPerSecond).toFixed(2)}, p50/p99 ${worker.latencyMs.p50}/${worker.latencyMs.p99} ms, ${worker.cpuMsPerRequest} + ${worker.helperCpuMsPerRequest} (proxy) cpu ms/req, ${worker.perRequest?.pgSessions} PG connections/req, non-2xx ${worker.non2xx + worker.errors}`,
+      `\n  worker (${variant}) ${worker.requestsPerSecond} req/s ÷ node ${(worker.requestsPerSecond / result.api.requestsPerSecond).toFixed(2)}, p50/p99 ${worker.latencyMs.p50}/${worker.latencyMs.p99} ms, ${worker.cpuMsPerRequest} + ${worker.helperCpuMsPerRequest} (proxy) cpu ms/req, ${worker.perRequest?.pgSessions} PG connections/req, non-2xx ${worker.non2xx + worker.errors} ${JSON.stringify(failedStatuses(worker.statusCodes))}, app warnings and errors ${JSON.stringify(worker.appLog)}`,
   );
   return `  api ${result.api.requestsPerSecond} req/s p99 ${result.api.latencyMs.p99} ms, ${result.api.cpuMsPerRequest} cpu ms/req, non-2xx ${result.api.non2xx}; vs http ${ratio(result.httpCeiling)}, vs raw ${ratio(result.rawCeiling)}, vs plain stack ${ratio(result.plainStack)}${workers.join("")}`;
 }

@@ -2,6 +2,7 @@ import type postgres from "postgres";
 import type { LoadSpec } from "./load.ts";
 import { type Measurement, measure, type Settings } from "./measure.ts";
 import { postgresCounters } from "./postgres-counters.ts";
+import { appLogCounter } from "./worker-log.ts";
 import { startWorker, WORKER_VARIANTS, type WorkerTarget, type WorkerVariant } from "./worker-target.ts";
 
 /** The endpoints measured on the Worker too (issue 15, item 5), beside the Node API in the same run. */
@@ -12,7 +13,9 @@ export const WORKER_ENDPOINTS = new Set([
   "PATCH /v1/tickets/:id (If-Match)",
 ]);
 
-export type WorkerMeasurements = Partial<Record<WorkerVariant, Measurement>>;
+/** A Worker's figures, and its app's warning and error lines by message over the warm-up and the runs. */
+export type WorkerMeasurement = Measurement & { appLog: Record<string, number> };
+export type WorkerMeasurements = Partial<Record<WorkerVariant, WorkerMeasurement>>;
 
 const PORTS: Record<WorkerVariant, { http: number; inspector: number }> = {
   direct: { http: 18810, inspector: 19810 },
@@ -52,8 +55,9 @@ export async function measureWorkers(
   settings: Settings,
 ): Promise<WorkerMeasurements> {
   const measured: WorkerMeasurements = {};
-  for (const target of targets)
-    measured[target.variant] = await measure(
+  for (const target of targets) {
+    const appLogSince = appLogCounter(target.logFile);
+    const measurement = await measure(
       {
         url: target.url,
         pid: target.workerd.worker,
@@ -63,6 +67,8 @@ export async function measureWorkers(
       load,
       settings,
     );
+    measured[target.variant] = { ...measurement, appLog: appLogSince() };
+  }
   return measured;
 }
 

@@ -19,6 +19,8 @@ export interface WorkerTarget extends Started {
   url: string;
   /** The workerd running the Worker, and the one running wrangler's proxy in front of it. */
   workerd: { worker: number; proxy: number };
+  /** wrangler's output: its own warnings and errors, and the Worker's (the app's warn and error lines). */
+  logFile: string;
 }
 
 // wrangler's CLI itself, not bin/wrangler.js: that wrapper does not pass SIGTERM on to it.
@@ -74,6 +76,7 @@ export async function startWorker(
     variant,
     url,
     workerd,
+    logFile: log,
     stop: async () => {
       await started.stop();
       // wrangler ends its workerd processes on SIGTERM; make sure, so none outlives the bench.
