@@ -16,23 +16,45 @@ export function appLogCounter(logFile: string): () => Record<string, number> {
     for (const line of text.split("\n")) {
       const record = appRecordIn(line);
       if (!record) continue;
-      const key = `${record.level}: ${record.msg}${record.code ? ` (${record.code})` : ""}`;
+      const detail = [record.code, record.status, record.error]
+        .filter((part) => part !== undefined)
+        .join(", ");
+      const key = `${record.level}: ${record.msg}${detail ? ` (${detail})` : ""}`;
       counts[key] = (counts[key] ?? 0) + 1;
     }
     return counts;
   };
 }
 
-function appRecordIn(line: string): { level: string; msg: string; code?: string } | undefined {
+/**
+ * wrangler prints a Worker's warning as `▲ [WARNING] <line>` and an error as `✘ [ERROR] <line>`,
+ * coloured: the JSON is what lies between the first `{` and the last `}`.
+ */
+interface AppRecord {
+  level: string;
+  msg: string;
+  code?: string;
+  /** A request line's status. */
+  status?: number;
+  /** The logged error's message (a timeout's names the budget it missed). */
+  error?: string;
+}
+
+function appRecordIn(line: string): AppRecord | undefined {
   const start = line.indexOf("{");
-  if (start < 0) return undefined;
+  const end = line.lastIndexOf("}");
+  if (start < 0 || end < start) return undefined;
   try {
-    const record = JSON.parse(line.slice(start)) as Record<string, unknown>;
+    const record = JSON.parse(line.slice(start, end + 1)) as Record<string, unknown>;
     if (typeof record.level !== "string" || typeof record.msg !== "string") return undefined;
+    const error = record.error as { message?: unknown } | string | undefined;
     return {
       level: record.level,
       msg: record.msg,
       code: typeof record.code === "string" ? record.code : undefined,
+      status: typeof record.status === "number" ? record.status : undefined,
+      error:
+        typeof error === "string" ? error : typeof error?.message === "string" ? error.message : undefined,
     };
   } catch {
     return undefined; // wrangler's own lines

@@ -11,10 +11,10 @@ import { appLogCounter } from "../../bench/worker-log.ts";
 describe("the Worker's app log in wrangler's output", () => {
   const dir = mkdtempSync(join(tmpdir(), "tixgenius-worker-log-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const line = (level: string, msg: string, code?: string) =>
-    `${JSON.stringify({ time: "2026-12-06T10:00:00.000Z", level, msg, ...(code ? { code } : {}) })}\n`;
+  const line = (level: string, msg: string, code?: string, fields: Record<string, unknown> = {}) =>
+    `${JSON.stringify({ time: "2026-12-06T10:00:00.000Z", level, msg, ...(code ? { code } : {}), ...fields })}\n`;
 
-  it("counts only the lines written since the counter started, by level, message and code", () => {
+  it("counts only the lines written since the counter started, by level, message, code, status and error", () => {
     const file = join(dir, "wrangler.log");
     writeFileSync(file, line("warn", "before the run"));
     const since = appLogCounter(file);
@@ -22,14 +22,19 @@ describe("the Worker's app log in wrangler's output", () => {
       file,
       [
         "⎔ Starting local server...\n",
+        `\x1b[33m▲ \x1b[43;33m[\x1b[43;30mWARNING\x1b[43;33m]\x1b[0m \x1b[1m${line("warn", "rate limit unavailable: refused (fail closed)", "rate_limit_refused").trimEnd()}\x1b[0m\n`,
         line("warn", "rate limit unavailable: refused (fail closed)", "rate_limit_refused"),
-        line("warn", "rate limit unavailable: refused (fail closed)", "rate_limit_refused"),
-        `✘ [ERROR] ${line("error", "request failed")}`,
+        // wrangler's own colours around the line, as its log file holds them
+        `\x1b[31m✘ \x1b[41;31m[\x1b[41;97mERROR\x1b[41;31m]\x1b[0m \x1b[1m${line("error", "request", undefined, { status: 503 }).trimEnd()}\x1b[0m\n`,
+        line("warn", "rate limit unavailable: refused (fail closed)", undefined, {
+          error: { name: "TimeoutError", message: "login limiter did not answer within 300 ms" },
+        }),
       ].join(""),
     );
     expect(since()).toEqual({
       "warn: rate limit unavailable: refused (fail closed) (rate_limit_refused)": 2,
-      "error: request failed": 1,
+      "error: request (503)": 1,
+      "warn: rate limit unavailable: refused (fail closed) (login limiter did not answer within 300 ms)": 1,
     });
     expect(since()).toEqual({});
   });
