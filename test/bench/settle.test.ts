@@ -21,9 +21,9 @@ describe("the bench's vacuum where autovacuum would have run", () => {
         for (const table of ["bloated", "changed", "quiet"])
           await sql.unsafe(`insert into ${table} select n, 'x' from generate_series(1, 2000) n`);
         // This backend's counts reach the shared statistics when it goes idle: before the analyze,
-      // or its inserts would count as changes since.
-      await sql`select pg_stat_force_next_flush()`;
-      await sql.unsafe("vacuum analyze");
+        // or its inserts would count as changes since.
+        await sql`select pg_stat_force_next_flush()`;
+        await sql.unsafe("vacuum analyze");
         await sql.unsafe("delete from bloated where id <= 1000"); // 1,000 dead rows of 2,000: past 50 + 20 %
         await sql.unsafe("insert into changed select n, 'x' from generate_series(2001, 2400) n"); // 400 new: past 50 + 10 %
         await sql.unsafe("delete from quiet where id <= 20"); // 20 dead rows: under both
