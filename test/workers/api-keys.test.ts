@@ -14,7 +14,7 @@ const issued: string[] = [];
 const logged: string[] = [];
 /**
  * Every request of this file goes to an app built for this env, after the console is captured:
- * the logger keeps the console.log it was built with, and the suite's own env logs warnings only.
+ * every console method the logger writes with is recorded, and the suite's own env logs warnings only.
  */
 const loud = { ...env, LOG_LEVEL: "debug" };
 beforeAll(async () => {

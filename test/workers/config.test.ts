@@ -19,7 +19,7 @@ describe("the Worker door with an invalid config", () => {
 
   it("answers every request with a 500 problem that reveals no value, and logs the bad keys once", async () => {
     const logged: string[] = [];
-    vi.spyOn(console, "log").mockImplementation((line: unknown) => void logged.push(String(line)));
+    vi.spyOn(console, "error").mockImplementation((line: unknown) => void logged.push(String(line)));
     const badEnv = {
       ...env,
       JWT_SECRET: SECRET_VALUE,
@@ -47,7 +47,7 @@ describe("the Worker door with an invalid config", () => {
 
   it("requires the Upstash endpoint, which a Worker cannot embed, and names it with the other problems", async () => {
     const logged: string[] = [];
-    vi.spyOn(console, "log").mockImplementation((line: unknown) => void logged.push(String(line)));
+    vi.spyOn(console, "error").mockImplementation((line: unknown) => void logged.push(String(line)));
     const { UPSTASH_REDIS_REST_URL: _url, UPSTASH_REDIS_REST_TOKEN: _token, ...withoutRedis } = env;
 
     const response = await fetchWith({ ...withoutRedis, JWT_SECRET: SECRET_VALUE });
@@ -61,7 +61,7 @@ describe("the Worker door with an invalid config", () => {
 
   it("requires somewhere to keep attachments: the R2 binding, or S3 settings", async () => {
     const logged: string[] = [];
-    vi.spyOn(console, "log").mockImplementation((line: unknown) => void logged.push(String(line)));
+    vi.spyOn(console, "error").mockImplementation((line: unknown) => void logged.push(String(line)));
     const { ATTACHMENTS: _bucket, ...withoutBucket } = env;
 
     const response = await fetchWith({ ...withoutBucket });
