@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from "node:fs";
-import { cpuMs } from "./processes.ts";
+import { cpuMsOfStat, TICKS_PER_SECOND } from "./processes.ts";
 
 /**
  * Where a run's CPU went on the whole machine, so a target's throughput can be read as "2 cores
@@ -12,8 +12,6 @@ export interface MachineCpu {
   /** utime + stime of every process named `postgres` alive at the reading, in ms. */
   postgresMs: number;
 }
-
-const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
 export function readMachineCpu(): MachineCpu {
   return { machineMs: machineBusyMs(), postgresMs: postgresCpuMs() };
@@ -45,8 +43,7 @@ function postgresCpuMs(): number {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      if (stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")) === "postgres")
-        total += cpuMs(Number(entry));
+      if (stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")) === "postgres") total += cpuMsOfStat(stat);
     } catch {
       // ended while /proc was read
     }

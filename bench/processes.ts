@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync } from "node:fs";
 
-const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+export const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
 export interface Started {
   name: string;
@@ -76,7 +76,11 @@ export async function waitForHttp(url: string, timeoutMs = 30_000): Promise<void
 
 /** utime + stime of a process, in milliseconds, from /proc/<pid>/stat (measured from outside). */
 export function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  return cpuMsOfStat(readFileSync(`/proc/${pid}/stat`, "utf8"));
+}
+
+/** The same, from the text of a /proc/<pid>/stat already read. */
+export function cpuMsOfStat(stat: string): number {
   // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
