@@ -1,7 +1,7 @@
 import postgres from "postgres";
 import { createPostgresDatabase } from "../src/adapters/database/postgres.ts";
 import { createNativePasswordHasher } from "../src/adapters/passwords/native.ts";
-import { BENCH_MANAGER, ensureSeeded } from "./seed.ts";
+import { BENCH_MANAGER, ensureSeeded, seedIsOutdated } from "./seed.ts";
 
 /** One database per size (`tixgenius_bench_10000`, ...) on DATABASE_URL's server, kept between runs. */
 export function benchDatabaseUrl(serverUrl: string, size: number): string {
@@ -15,7 +15,13 @@ export async function prepareDatabase(serverUrl: string, size: number): Promise<
   const url = benchDatabaseUrl(serverUrl, size);
   const name = new URL(url).pathname.slice(1);
   const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
-  const [exists] = await admin`select 1 from pg_database where datname = ${name}`;
+  const [found] = await admin`select 1 from pg_database where datname = ${name}`;
+  let exists = found !== undefined;
+  if (exists && (await outdated(url))) {
+    console.log(`${name} was seeded by an earlier version of the bench: seeding it again`);
+    await admin.unsafe(`drop database "${name}" with (force)`);
+    exists = false;
+  }
   if (!exists) await admin.unsafe(`create database "${name}"`);
   await admin.end();
 
@@ -37,4 +43,13 @@ export async function prepareDatabase(serverUrl: string, size: number): Promise<
     await sql.end();
   }
   return url;
+}
+
+async function outdated(url: string): Promise<boolean> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    return await seedIsOutdated(sql);
+  } finally {
+    await sql.end();
+  }
 }
