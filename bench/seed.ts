@@ -85,6 +85,7 @@ const SEED_VERSION = 2;
 export async function seedIsOutdated(sql: postgres.Sql): Promise<boolean> {
   const [table] = await sql`select 1 from pg_tables where tablename = 'bench_seed'`;
   if (!table) return false;
+  // Through to_jsonb: a marker from before versions has no such column, which reads as null.
   const [marker] = await sql<{ version: number | null }[]>`
     select (to_jsonb(bench_seed) ->> 'version')::int as version from bench_seed`;
   return marker !== undefined && marker.version !== SEED_VERSION;
