@@ -19,24 +19,26 @@ type Reader = Pick<Database, "select">;
 export function visibleTickets(actor: { userId: string | Placeholder; role: Actor["role"] }): SQL {
   const parts = visibilityOf(actor);
   if (parts === "everything") return sql`true`;
-  return parts.teams ? (or(parts.own, sql`${tickets.teamId} in (${parts.teams})`) as SQL) : parts.own;
+  if (!("teams" in parts)) return parts.reported;
+  const own = or(parts.reported, parts.assigned) as SQL;
+  return or(own, sql`${tickets.teamId} in (${parts.teams})`) as SQL;
 }
 
 /**
- * The same rule in its two parts, for a query that reads each through its own index (the
- * newest matches of a search, list.ts): the caller's own tickets, and the teams (a subquery of
- * team ids) whose tickets the caller sees.
+ * The same rule in its parts, for a query that reads each through its own index (the newest
+ * matches of a search, list.ts): the tickets the caller reported, those assigned to them, and
+ * the teams (a subquery of team ids) whose tickets the caller sees. Reporters see only the first.
  */
 export function visibilityOf(actor: {
   userId: string | Placeholder;
   role: Actor["role"];
-}): "everything" | { own: SQL; teams?: SQL } {
+}): "everything" | { reported: SQL } | { reported: SQL; assigned: SQL; teams: SQL } {
   if (actor.role === "admin") return "everything";
-  if (actor.role === "reporter") return { own: eq(tickets.reporterId, actor.userId) };
-  const own = or(eq(tickets.reporterId, actor.userId), eq(tickets.assigneeId, actor.userId)) as SQL;
+  const reported = eq(tickets.reporterId, actor.userId);
+  if (actor.role === "reporter") return { reported };
   const teamRole = actor.role === "manager" ? sql` and ${teamMembers.role} = 'lead'` : sql``;
   const teams = sql`select ${teamMembers.teamId} from ${teamMembers} where ${teamMembers.userId} = ${actor.userId}${teamRole}`;
-  return { own, teams };
+  return { reported, assigned: eq(tickets.assigneeId, actor.userId), teams };
 }
 
 /** Soft-deleted tickets are seen only by those who can restore them. */

@@ -7,6 +7,7 @@ import {
   inArray,
   isNull,
   lt,
+  not,
   type SQL,
   Subquery,
   sql,
@@ -88,8 +89,8 @@ export function listStatement(db: Database, actor: Actor, query: TicketListQuery
 
 const newestFirst = [sql`${tickets.createdAt} desc nulls last`, sql`${tickets.id} desc`];
 /**
- * The same order (created_at is NOT NULL), but one no index yields: the caller's own tickets are
- * then read through the reporter and assignee indexes and sorted. Blind to how many of them a
+ * The same order (created_at is NOT NULL), but one no index yields: the tickets assigned to the
+ * caller are then read through the assignee index and sorted. Blind to how many of them a
  * per-row match keeps, the planner otherwise walked tickets_created_idx through the whole table
  * for a caller owning many (650 ms at 1M for 67k own tickets and a word in none).
  */
@@ -126,17 +127,19 @@ function newestMatches(
   const perRow = sql`ts_match_vq(${tickets.search}, ${tsQuery})`;
   const visible = visibilityOf(actor);
   if (visible === "everything") return newest(undefined, indexed).as("tickets");
-  const { own, teams } = visible;
-  if (!teams) return newest(own, perRow).as("tickets");
+  // Walked newest first on tickets_reporter_created_idx, it stops at the 1,000th match.
+  if (!("teams" in visible)) return newest(visible.reported, perRow).as("tickets");
+  const { reported, assigned, teams } = visible;
   const ofMyTeams = sql`select team_matches.* from (${teams}) as my_teams (team_id)
     cross join lateral (${newest(sql`${tickets.teamId} = my_teams.team_id`, indexed)}) as team_matches`;
-  // Disjoint from the teams' part, so nothing is counted twice.
-  const ownElsewhere = newest(
-    and(own, sql`(${tickets.teamId} is null or ${tickets.teamId} not in (${teams}))`),
-    perRow,
-    ownNewestFirst,
-  );
-  const merged = sql`select * from (${ofMyTeams} union all (${ownElsewhere})) as tickets
+  // The caller's own tickets outside those teams, in two parts disjoint from each other and from
+  // the teams' part, so nothing is counted twice: those they reported (walked as a reporter's
+  // are), and those only assigned to them (no index has them by date: read, then sorted).
+  const elsewhere = sql`(${tickets.teamId} is null or ${tickets.teamId} not in (${teams}))`;
+  const reportedElsewhere = newest(and(reported, elsewhere), perRow);
+  const assignedElsewhere = newest(and(assigned, not(reported), elsewhere), perRow, ownNewestFirst);
+  const merged = sql`select * from (${ofMyTeams} union all (${reportedElsewhere})
+    union all (${assignedElsewhere})) as tickets
     order by ${sql.join(newestFirst, sql`, `)} limit ${RELEVANCE_CANDIDATES}`;
   // What `.as()` makes of a query builder; a union of a lateral join has no builder of its own.
   return new Subquery(merged, {}, "tickets");
